@@ -1,0 +1,77 @@
+# openday — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+# Front-end libraries, pinned, vendored from the npm registry (never a CDN at run time).
+BOOTSTRAP_VERSION := 5.3.9
+ECHARTS_VERSION := 6.1.0
+AXE_VERSION := 4.14.1
+
+.PHONY: run test install install-test vendor migrate bench clean translations messages
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || PYTHON=python3; $${PYTHON:-$(PYTHON)} -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+instance/secret_key:
+	@mkdir -p instance
+	@$(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@
+	@chmod 600 $@
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+translations: install
+	$(BIN)/pybabel compile -f -d openday/translations -D messages >/dev/null
+
+# After changing UI text: extract it and merge into the zh_Hant and en catalogues.
+messages: install
+	$(BIN)/pybabel extract -F openday/translations/babel.cfg -k _l -k lazy_gettext --no-location \
+	  --sort-output -o openday/translations/messages.pot .
+	$(BIN)/pybabel update -i openday/translations/messages.pot -d openday/translations --no-fuzzy-matching
+
+# Serves with gunicorn on 127.0.0.1:$(PORT). A per-checkout secret key is generated on first run;
+# cookies are not marked Secure because this serves plain http on localhost.
+run: install instance/secret_key translations
+	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask db upgrade
+	@test -f instance/.demo-loaded || { SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask openday demo && touch instance/.demo-loaded; }
+	SECRET_KEY=$$(cat instance/secret_key) OPENDAY_SECURE_COOKIES=$${OPENDAY_SECURE_COOKIES:-0} \
+	  $(BIN)/gunicorn -c openday/gunicorn_conf.py --bind 127.0.0.1:$(PORT) wsgi:app
+
+install-test: install
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
+test: install-test translations
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+vendor:
+	rm -rf vendor-build.tmp && mkdir -p vendor-build.tmp
+	cd vendor-build.tmp && echo "{\"name\":\"openday-vendor\",\"private\":true}" > package.json && npm install --no-audit --no-fund --ignore-scripts \
+	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) axe-core@$(AXE_VERSION) >/dev/null
+	mkdir -p static/vendor/bootstrap static/vendor/echarts tests/assets/axe-core
+	cp vendor-build.tmp/node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/
+	cp vendor-build.tmp/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	cp vendor-build.tmp/node_modules/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
+	cp vendor-build.tmp/node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
+	cp vendor-build.tmp/node_modules/echarts/LICENSE static/vendor/echarts/LICENSE
+	cp vendor-build.tmp/node_modules/axe-core/axe.min.js tests/assets/axe-core/
+	cp vendor-build.tmp/node_modules/axe-core/LICENSE tests/assets/axe-core/LICENSE
+	printf 'bootstrap %s\necharts %s\naxe-core %s (tests only)\n' $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
+	rm -rf vendor-build.tmp
+
+bench: install
+	$(BIN)/python -m tests.bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from openday import clock
+from openday.extensions import UTCDateTime, db
+
+if TYPE_CHECKING:
+    from openday.labs.models import Lab
+
+NATIONAL = "000000"  # a regulator scope that covers every province
+
+
+class Role(StrEnum):
+    lab = "lab"
+    regulator = "regulator"
+    admin = "admin"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    name: Mapped[str] = mapped_column(sa.String(40), default="")
+    role: Mapped[str] = mapped_column(sa.String(10))
+    lab_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lab.id"), index=True)
+    region_scope: Mapped[str | None] = mapped_column(sa.String(6))  # regulators: province adcode or NATIONAL
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lab: Mapped[Lab | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('lab', 'regulator', 'admin')", name="role_known"),
+        sa.CheckConstraint("role != 'lab' OR lab_id IS NOT NULL", name="lab_user_has_lab"),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def covers(self, adcode: str | None) -> bool:
+        """Whether a regulator's region scope includes a region (admins see everything)."""
+        if self.role == Role.admin:
+            return True
+        if self.role != Role.regulator or not adcode:
+            return False
+        return self.region_scope == NATIONAL or adcode[:2] == (self.region_scope or "")[:2]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

@@ -1,0 +1,46 @@
+"""One place for who may do what (SPEC §2). Every view asks here."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from openday.accounts.models import Role
+
+
+def role_required(*roles: str) -> Callable:
+    """Anonymous users go to the login page; a logged-in user of another role gets 403."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+lab_staff_required = role_required(Role.lab)
+regulator_required = role_required(Role.regulator, Role.admin)
+admin_required = role_required(Role.admin)
+
+
+def approved_lab_required(view: Callable) -> Callable:
+    """Lab staff whose lab has been approved: only they may publish and run events."""
+    @wraps(view)
+    @lab_staff_required
+    def wrapped(*args, **kwargs):
+        if not current_user.lab.is_approved:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def own_lab_or_404(obj, lab_id_attr: str = "lab_id"):
+    """Another lab's object answers exactly like a missing one (no IDOR oracle)."""
+    if obj is None or getattr(obj, lab_id_attr) != current_user.lab_id:
+        abort(404)
+    return obj

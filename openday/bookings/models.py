@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from openday import clock
+from openday.extensions import UTCDateTime, db
+
+if TYPE_CHECKING:
+    from openday.events.models import Slot
+
+
+class BookingStatus(StrEnum):
+    confirmed = "confirmed"
+    waitlisted = "waitlisted"
+    cancelled = "cancelled"
+
+
+class CancelledBy(StrEnum):
+    citizen = "citizen"
+    lab = "lab"          # the lab cancelled the slot
+    event = "event"      # the lab cancelled the whole event
+
+
+class Booking(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)  # also the arrival order for the waitlist
+    slot_id: Mapped[int] = mapped_column(sa.ForeignKey("slot.id"))
+    code: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    manage_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    # Personal data: NULL after the PIPL purge, which keeps the row (and so the counts).
+    name: Mapped[str | None] = mapped_column(sa.String(40))
+    phone: Mapped[str | None] = mapped_column(sa.String(11))
+    party_size: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(10))
+    # The Beijing date of the slot, copied so the per-phone daily cap is one indexed lookup.
+    slot_day: Mapped[date] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(sa.String(10))
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    slot: Mapped[Slot] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("party_size >= 1", name="party_positive"),
+        sa.CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')",
+                           name="status_known"),
+        # One active booking per phone per slot; a cancelled one frees the phone for a new try.
+        sa.Index("uq_booking_active_phone", "slot_id", "phone", unique=True,
+                 sqlite_where=sa.text("status != 'cancelled'"),
+                 postgresql_where=sa.text("status != 'cancelled'")),
+        sa.Index("ix_booking_slot_status", "slot_id", "status", "id"),
+        sa.Index("ix_booking_phone_day", "phone", "slot_day"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.code} {self.status}>"

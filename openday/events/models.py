@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from openday import clock
+from openday.extensions import UTCDateTime, db
+
+if TYPE_CHECKING:
+    from openday.labs.models import Lab
+
+
+class EventKind(StrEnum):
+    tour = "tour"
+    lecture = "lecture"
+    free_testing = "free_testing"
+    quiz = "quiz"
+    training = "training"
+
+
+class EventStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+
+
+class SlotStatus(StrEnum):
+    open = "open"
+    cancelled = "cancelled"
+
+
+class Campaign(db.Model):
+    """One national open-day edition; exactly one is current."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    edition: Mapped[int]
+    theme: Mapped[str] = mapped_column(sa.String(100))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    is_current: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="window_ordered"),
+        sa.CheckConstraint("registration_closes_at > registration_opens_at",
+                           name="registration_ordered"),
+        sa.Index("uq_campaign_current", "is_current", unique=True,
+                 sqlite_where=sa.text("is_current"), postgresql_where=sa.text("is_current")),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.year}>"
+
+
+class Event(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab_id: Mapped[int] = mapped_column(sa.ForeignKey("lab.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(120))
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    venue_type: Mapped[str] = mapped_column(sa.String(20), default="lab")  # lab/school/company/community/other
+    venue_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(200))
+    province_adcode: Mapped[str] = mapped_column(sa.String(6))
+    city_adcode: Mapped[str] = mapped_column(sa.String(6))
+    district_adcode: Mapped[str] = mapped_column(sa.String(6))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    audience: Mapped[str] = mapped_column(sa.String(100), default="public")  # comma-separated codes
+    accessibility: Mapped[str] = mapped_column(sa.String(500), default="")
+    testing_items: Mapped[str] = mapped_column(sa.String(500), default="")
+    what_to_bring: Mapped[str] = mapped_column(sa.String(500), default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default=EventStatus.draft)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+
+    lab: Mapped[Lab] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    slots: Mapped[list[Slot]] = relationship(back_populates="event", order_by="Slot.starts_at")
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('tour', 'lecture', 'free_testing', 'quiz', 'training')",
+                           name="kind_known"),
+        sa.CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
+        sa.Index("ix_event_city_status", "city_adcode", "status"),
+        sa.Index("ix_event_lat_lon", "lat", "lon"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.kind}>"
+
+
+class Slot(db.Model):
+    """One dated occurrence of an Event.
+
+    Besides its own facts a slot keeps the counters the booking service maintains (seats taken,
+    bookings confirmed and waitlisted, people checked in, walk-ins), and copies of its event's
+    campaign, lab, city, kind and visibility (``listed``), so that search and the national totals
+    read one indexed table instead of counting millions of bookings. The events service keeps the
+    copies in step when an event changes.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int]
+    max_party: Mapped[int] = mapped_column(default=4)
+    booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: when it starts
+    status: Mapped[str] = mapped_column(sa.String(10), default=SlotStatus.open)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    seats_taken: Mapped[int] = mapped_column(default=0)        # people in confirmed bookings
+    confirmed_count: Mapped[int] = mapped_column(default=0)    # confirmed bookings
+    waitlisted_count: Mapped[int] = mapped_column(default=0)   # waitlisted bookings
+    waitlisted_people: Mapped[int] = mapped_column(default=0)
+    checked_in_people: Mapped[int] = mapped_column(default=0)
+    walk_ins: Mapped[int] = mapped_column(default=0)
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"))
+    lab_id: Mapped[int] = mapped_column(sa.ForeignKey("lab.id"))
+    city_adcode: Mapped[str] = mapped_column(sa.String(6))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    listed: Mapped[bool] = mapped_column(default=False)  # event published and slot open
+
+    event: Mapped[Event] = relationship(back_populates="slots")
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity",
+                           name="seats_within_capacity"),
+        sa.CheckConstraint("max_party >= 1 AND max_party <= capacity", name="party_fits"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("status IN ('open', 'cancelled')", name="status_known"),
+        sa.CheckConstraint("walk_ins >= 0 AND checked_in_people >= 0 AND confirmed_count >= 0 "
+                           "AND waitlisted_count >= 0 AND waitlisted_people >= 0",
+                           name="counters_not_negative"),
+        sa.Index("ix_slot_city_listed_start", "city_adcode", "listed", "starts_at"),
+        sa.Index("ix_slot_listed_start", "listed", "starts_at"),
+        sa.Index("ix_slot_campaign_lab", "campaign_id", "lab_id"),
+        sa.Index("ix_slot_lab_start", "lab_id", "starts_at"),
+    )
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.booking_closes_at or self.starts_at
+
+    def __repr__(self) -> str:
+        return f"<Slot {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"

@@ -1,0 +1,163 @@
+"""What every page shares: locale and time zone, login, limits, security headers, error pages."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import format_datetime, gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from openday import clock
+from openday.extensions import babel, csrf, limiter, login_manager
+
+LANG_COOKIE = "openday_lang"
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def select_locale() -> str:
+    locales = list(current_locales())
+    chosen = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    if chosen in locales:
+        return chosen
+    # Browsers say zh-CN / zh-TW / zh-HK; map them to the scripts we ship.
+    for lang, _quality in request.accept_languages:
+        lang = lang.replace("-", "_").lower()
+        if lang.startswith("zh"):
+            return "zh_Hant" if any(t in lang for t in ("hant", "tw", "hk", "mo")) else "zh_Hans"
+        if lang.startswith("en"):
+            return "en"
+    return "zh_Hans"
+
+
+def current_locales() -> tuple[str, ...]:
+    from flask import current_app
+    return current_app.config["OPENDAY_LOCALES"]
+
+
+def html_lang() -> str:
+    from flask_babel import get_locale
+    locale = get_locale()
+    return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}.get(str(locale), str(locale).replace("_", "-"))
+
+
+def local_time(moment: datetime | None, style: str = "medium") -> str:
+    """A UTC moment shown in Asia/Shanghai, in the reader's locale."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, style)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(code: str, message: str, status: int, fields: dict | None = None):
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "strong"
+
+    secure = app.config["OPENDAY_SECURE_COOKIES"] and not (app.debug or app.testing)
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from openday.accounts.models import User
+        from openday.extensions import db
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject_now():
+        return {"now": clock.now()}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        chosen = request.args.get("lang")
+        if chosen in current_locales() and request.cookies.get(LANG_COOKIE) != chosen:
+            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                                httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if wants_json():
+            return json_error("csrf", error.description, 400)
+        return render_template("errors/error.html", status=400,
+                               title=_("页面已过期"),
+                               message=_("表单已失效，请返回上一页刷新后重新提交。")), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            return json_error(_http_code_name(status), error.description or error.name, status)
+        titles = {
+            403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持的请求方式"),
+            429: _("请求过于频繁"), 503: _("系统繁忙"),
+        }
+        messages = {
+            403: _("您的账号无权访问此页面。"), 404: _("您要找的页面不存在或已被删除。"),
+            429: _("请稍后再试。"), 503: _("请稍后再试。"),
+        }
+        response = render_template("errors/error.html", status=status,
+                                   title=titles.get(status, _("请求有误")),
+                                   message=messages.get(status, _("请检查后重试。")))
+        headers = {"Retry-After": "1"} if status == 503 else {}
+        return response, status, headers
+
+    @app.errorhandler(500)
+    def server_error(error):
+        if wants_json():
+            return json_error("server_error", "Internal error", 500)
+        return render_template("errors/error.html", status=500, title=_("系统错误"),
+                               message=_("服务暂时出错，请稍后再试。")), 500
+
+    @app.route("/lang/<code>")
+    def set_language(code: str):
+        from flask import abort, redirect, url_for
+        if code not in current_locales():
+            abort(404)
+        target = request.args.get("next") or url_for("events.home")
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("events.home")
+        response = redirect(target)
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+
+def _http_code_name(status: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+            422: "invalid", 429: "rate_limited", 503: "unavailable"}.get(status, "error")

@@ -1,0 +1,55 @@
+import pytest
+
+from openday import create_app
+
+
+def test_home_renders_in_simplified_chinese_by_default(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in html
+    assert 'name="city"' in html
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_anonymous_is_sent_to_login_for_staff_pages(client):
+    response = client.get("/lab/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unknown_api_path_answers_error_object(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+
+
+def test_refuses_to_start_without_real_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"OPENDAY_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_login_form_without_csrf_token_is_refused(client, create_user):
+    user = create_user(role="admin")
+    response = client.post("/login", data={"email": user.email, "password": "x"})
+    assert response.status_code == 400
+
+
+def test_login_then_logout(client, create_user, login):
+    user = create_user(role="admin")
+    assert login(user).headers["Location"].endswith("/regulator/")
+    assert client.get("/regulator/").status_code == 200
+    client.submit("/logout", {}, form_url="/regulator/")
+    assert client.get("/regulator/").status_code == 302
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
