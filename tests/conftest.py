@@ -35,7 +35,7 @@ class FormClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url(worker_id="master"):
+def postgres_server_url():
     """A fresh PostgreSQL database for this test run (one per xdist worker), dropped at the end."""
     name = f"openday_test_{uuid.uuid4().hex[:10]}"
     try:
