@@ -1,1 +1,558 @@
-"""Bookings: service."""
+"""The booking engine (SPEC §3): every rule a booking obeys, once, for the HTML views and the API.
+
+Concurrency, in one paragraph. Every change to a slot's seats runs in one *write transaction*
+(:func:`write_transaction`): on SQLite it starts as ``BEGIN IMMEDIATE``, so the write lock is
+held before anything is read; on PostgreSQL the slot row is locked with ``SELECT … FOR UPDATE``
+(:func:`_lock_slot`), which serialises bookings, the waitlist and cancellations of that slot.
+Inside it the seats are taken by one guarded ``UPDATE slot SET seats_taken = seats_taken + :n
+WHERE id = :id AND seats_taken + :n <= capacity`` whose row count says whether they fitted, so
+a slot can never be oversold even if the lock were somehow missing. ``database is locked`` and
+PostgreSQL's lock/serialisation failures are retried a few times, then raise :class:`Busy`
+(answered as 503 with ``Retry-After``), never a 500.
+
+Waitlist promotion skips a waitlisted party that does not fit into the freed seats and keeps
+trying later (smaller) ones, in arrival order (booking id): seats are never left empty while
+someone on the list would fit, at the price of a large party possibly waiting longer. A new
+booking likewise takes free seats it fits into even when a larger party waits ahead of it, so
+after every transaction no waitlisted booking fits into the seats left.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import re
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.attributes import set_committed_value
+
+from openday import clock
+from openday.bookings.models import Booking, BookingStatus, CancelledBy
+from openday.database import write_transaction_options
+from openday.events.models import Event, EventStatus, Slot, SlotStatus
+from openday.extensions import db
+from openday.labs.models import LabStatus
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+__all__ = [
+    "BookingClosed", "BookingError", "BookingRequest", "Busy", "CapacityError", "DailyLimitReached",
+    "InvalidBooking", "NotCancellable", "SlotNotFound", "SlotUnavailable",
+    "ACTIVE", "CODE_ALPHABET", "book", "cancel", "cancel_slot_bookings", "change_capacity",
+    "checkin_url", "find_by_code", "find_by_token", "mask_phone", "normalise_phone",
+    "promote_waitlisted", "validate_request", "waitlist_position", "write_transaction",
+]
+
+# No 0/O or 1/I: a code read aloud or copied from paper is never misread.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+NAME_MAX = 40
+PHONE_RAW_MAX = 30          # "+86 138-0013-8000" is 17; anything much longer is not a phone
+TOKEN_MAX = 64
+WRITE_ATTEMPTS = 4
+ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
+
+_PHONE = re.compile(r"1[3-9][0-9]{9}")
+_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,64}")
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+class BookingError(Exception):
+    """A rule said no. ``code`` is stable (the API's error code), ``message`` is for people,
+    ``fields`` maps form/JSON field names to their messages; ``status`` is the HTTP answer."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidBooking(BookingError):
+    status = 422
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("invalid", _("请修正标出的问题后再提交。"), fields)
+
+
+class SlotNotFound(BookingError):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("not_found", _("该场次不存在。"))
+
+
+class SlotUnavailable(BookingError):
+    """Cancelled by the lab, or not (or no longer) open to the public."""
+
+    status = 409
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__("slot_unavailable", message or _("该场次已取消或暂不开放预约。"))
+
+
+class BookingClosed(BookingError):
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("booking_closed", _("该场次已截止预约。"))
+
+
+class DailyLimitReached(BookingError):
+    status = 409
+
+    def __init__(self, limit: int) -> None:
+        message = _("同一手机号每天最多预约 %(limit)d 个场次。", limit=limit)
+        super().__init__("daily_limit", message, {"phone": message})
+
+
+class NotCancellable(BookingError):
+    status = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__("not_cancellable", message)
+
+
+class CapacityError(BookingError):
+    status = 422
+
+    def __init__(self, message: str) -> None:
+        super().__init__("invalid", message, {"capacity": message})
+
+
+class Busy(BookingError):
+    """The database stayed locked through every retry: try again in a moment (HTTP 503)."""
+
+    status = 503
+    retry_after = 2
+
+    def __init__(self) -> None:
+        super().__init__("busy", _("预约人数较多，系统繁忙，请稍后再试。"))
+
+
+class _PhoneRace(Exception):
+    """Another transaction inserted this phone's active booking on the slot first."""
+
+
+# ---- input ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a citizen gives; raw, as typed. :func:`validate_request` checks it (once, here)."""
+
+    name: Any
+    phone: Any
+    party_size: Any
+    consent: Any
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678; "" for a purged booking."""
+    if not phone:
+        return ""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+def normalise_phone(raw: Any) -> str:
+    """A mainland mobile number as its 11 digits: accepts +86/86/0086 prefixes, spaces, dashes and
+    full-width digits. Raises ValueError otherwise."""
+    if not isinstance(raw, str) or len(raw) > PHONE_RAW_MAX:
+        raise ValueError("not a phone number")
+    text = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    for prefix in ("+86", "0086", "86"):
+        if text.startswith(prefix) and len(text) == len(prefix) + 11:
+            text = text[len(prefix):]
+            break
+    if not _PHONE.fullmatch(text):
+        raise ValueError("not a mainland mobile number")
+    return text
+
+
+def _clean_name(raw: Any) -> str | None:
+    if not isinstance(raw, str) or len(raw) > 200:
+        return None
+    name = unicodedata.normalize("NFC", raw).strip()
+    if not 1 <= len(name) <= NAME_MAX:
+        return None
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in name):
+        return None
+    return name
+
+
+def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int]:
+    """(name, phone, party_size) cleaned, or InvalidBooking naming every bad field."""
+    fields: dict[str, str] = {}
+    name = _clean_name(req.name)
+    if name is None:
+        fields["name"] = _("请填写姓名（1–%(max)d 个字）。", max=NAME_MAX)
+    try:
+        phone = normalise_phone(req.phone)
+    except ValueError:
+        phone = ""
+        fields["phone"] = _("请填写有效的 11 位手机号。")
+    party = req.party_size
+    if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party <= max_party:
+        fields["party_size"] = _("人数须在 1 到 %(max)d 之间。", max=max_party)
+        party = 0
+    if req.consent is not True:
+        fields["consent"] = _("请阅读并同意个人信息使用说明。")
+    if fields:
+        raise InvalidBooking(fields)
+    return name, phone, party
+
+
+# ---- transactions --------------------------------------------------------------------------------
+
+def _is_busy(exc: BaseException) -> bool:
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+def _end_transaction() -> None:
+    """A write transaction must be the first thing on its connection: finish whatever ran before
+    (a read by the view, or the caller's own writes, which are kept)."""
+    if db.session().in_transaction():
+        db.session.commit()
+
+
+def write_transaction(work: Callable[[], T], attempts: int = WRITE_ATTEMPTS) -> T:
+    """Run ``work()`` in a write transaction (BEGIN IMMEDIATE on SQLite) and commit it.
+
+    ``work`` is retried from scratch when the database is locked or PostgreSQL reports a
+    deadlock/serialisation failure; after ``attempts`` tries it raises :class:`Busy`. Any other
+    error rolls back and propagates. Other modules that move seats (cancelling a slot) use this too.
+    """
+    for attempt in range(attempts):
+        _end_transaction()
+        try:
+            db.session.connection(execution_options=write_transaction_options())
+            result = work()
+            db.session.commit()
+            return result
+        except (DBAPIError, PoolTimeout) as exc:
+            db.session.rollback()
+            if not _is_busy(exc):
+                raise
+            log.info("database busy (attempt %d of %d)", attempt + 1, attempts)
+            time.sleep(0.05 * (2 ** attempt) * (0.5 + random.random()))
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise Busy()
+
+
+def _lock_slot(slot_id: int) -> Slot | None:
+    """The slot, freshly read and (PostgreSQL) row-locked for the rest of the transaction."""
+    return db.session.execute(
+        sa.select(Slot).where(Slot.id == slot_id).with_for_update(of=Slot)
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def _bump(slot: Slot, guard_seats: int | None = None, **deltas: int) -> bool:
+    """Add ``deltas`` to the slot's counters in one UPDATE; with ``guard_seats`` only if that many
+    more seats still fit (``seats_taken + n <= capacity``). Returns whether the row changed, and
+    keeps the in-memory slot in step without marking it dirty."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return True
+    statement = sa.update(Slot).where(Slot.id == slot.id)
+    if guard_seats is not None:
+        statement = statement.where(Slot.seats_taken + guard_seats <= Slot.capacity)
+    statement = statement.values({getattr(Slot, k): getattr(Slot, k) + v for k, v in deltas.items()})
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    for key, value in deltas.items():
+        set_committed_value(slot, key, getattr(slot, key) + value)
+    return True
+
+
+# ---- booking -------------------------------------------------------------------------------------
+
+def _active_for_phone(slot_id: int, phone: str) -> Booking | None:
+    return db.session.execute(
+        sa.select(Booking).where(Booking.slot_id == slot_id, Booking.phone == phone,
+                                 Booking.status.in_(ACTIVE))).scalars().first()
+
+
+def _slot_day(slot: Slot) -> date:
+    return clock.local(slot.starts_at).date()
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _code_taken(code: str) -> bool:
+    return db.session.execute(sa.select(Booking.id).where(Booking.code == code)).first() is not None
+
+
+def _check_bookable(slot: Slot) -> None:
+    event: Event = slot.event
+    if slot.status == SlotStatus.cancelled or event.status == EventStatus.cancelled:
+        raise SlotUnavailable(_("该场次已被主办机构取消。"))
+    if not slot.listed or event.status != EventStatus.published or event.lab.status != LabStatus.approved:
+        raise SlotUnavailable()
+    if clock.now() >= slot.closes_at:
+        raise BookingClosed()
+
+
+def _daily_limit() -> int:
+    return int(current_app.config.get("OPENDAY_PHONE_DAILY_LIMIT", 6))
+
+
+def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bool]:
+    slot = db.session.get(Slot, slot_id)
+    if slot is None:
+        raise SlotNotFound()
+    name, phone, party = validate_request(req, slot.max_party)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One phone books one slot at a time, so two slots of the same day cannot both pass
+        # the daily cap. Taken before the slot lock, always in this order: no deadlock.
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(phone))))
+    slot = _lock_slot(slot_id)
+    if slot is None:
+        raise SlotNotFound()
+    existing = _active_for_phone(slot_id, phone)
+    if existing is not None:
+        return existing, False
+    _check_bookable(slot)
+    day = _slot_day(slot)
+    limit = _daily_limit()
+    held = db.session.execute(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.phone == phone, Booking.slot_day == day, Booking.status.in_(ACTIVE))).scalar_one()
+    if held >= limit:
+        raise DailyLimitReached(limit)
+
+    if party <= slot.capacity - slot.seats_taken and _bump(
+            slot, guard_seats=party, seats_taken=party, confirmed_count=1):
+        status = BookingStatus.confirmed
+    else:
+        status = BookingStatus.waitlisted
+        _bump(slot, waitlisted_count=1, waitlisted_people=party)
+
+    now = clock.now()
+    for _attempt in range(5):
+        code = _new_code()
+        if _code_taken(code):
+            continue
+        booking = Booking(slot_id=slot.id, code=code, manage_token=secrets.token_urlsafe(32),
+                          name=name, phone=phone, party_size=party, status=status, slot_day=day,
+                          created_at=now, consented_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(booking)
+        except IntegrityError:
+            if _active_for_phone(slot_id, phone) is not None:
+                raise _PhoneRace() from None
+            continue  # the code collided after all: draw another
+        return booking, True
+    raise RuntimeError("could not draw a free booking code")  # 32**8 codes: practically never
+
+
+def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
+    """Confirm seats if they fit, else waitlist. Returns ``(booking, created)``: the same phone on
+    the same slot gets its active booking back with ``created=False`` and takes no more seats.
+
+    Raises InvalidBooking (field errors), SlotNotFound, SlotUnavailable, BookingClosed,
+    DailyLimitReached or Busy. Commits.
+    """
+    try:
+        slot_id = int(slot_id)
+    except (TypeError, ValueError):
+        raise SlotNotFound() from None
+    try:
+        return write_transaction(lambda: _book_in_transaction(slot_id, request))
+    except _PhoneRace:
+        # Lost a race to our own resubmission (two taps): the unique partial index stopped the
+        # second insert; the transaction is rolled back, so answer with the booking that won.
+        name, phone, _party = validate_request(request, 10 ** 6)
+        existing = _active_for_phone(slot_id, phone)
+        if existing is None:
+            raise Busy() from None
+        return existing, False
+
+
+# ---- waitlist, cancellation, capacity ------------------------------------------------------------
+
+def promote_waitlisted(slot: Slot) -> list[Booking]:
+    """Confirm waitlisted bookings of ``slot`` that now fit, in arrival order, skipping any party
+    too large for the seats left (see the module docstring). Runs inside the caller's write
+    transaction, with ``slot`` freshly read under its lock; a cancelled slot promotes nobody."""
+    if slot.status != SlotStatus.open:
+        return []
+    seats_left = slot.capacity - slot.seats_taken
+    if seats_left <= 0 or slot.waitlisted_count <= 0:
+        return []
+    waiting = db.session.execute(
+        sa.select(Booking).where(Booking.slot_id == slot.id,
+                                 Booking.status == BookingStatus.waitlisted)
+        .order_by(Booking.id)).scalars().all()
+    promoted: list[Booking] = []
+    for booking in waiting:
+        if booking.party_size <= seats_left:
+            booking.status = BookingStatus.confirmed
+            seats_left -= booking.party_size
+            promoted.append(booking)
+            if seats_left == 0:
+                break
+    if promoted:
+        people = sum(b.party_size for b in promoted)
+        db.session.flush()
+        if not _bump(slot, guard_seats=people, seats_taken=people, confirmed_count=len(promoted),
+                     waitlisted_count=-len(promoted), waitlisted_people=-people):
+            raise RuntimeError(f"slot {slot.id}: promotion would overfill it")  # lock not held
+    return promoted
+
+
+def _release(booking: Booking, slot: Slot, by: str) -> None:
+    """Cancel one active booking and give its seats (or waitlist place) back; no promotion."""
+    if booking.status == BookingStatus.confirmed:
+        _bump(slot, seats_taken=-booking.party_size, confirmed_count=-1)
+    elif booking.status == BookingStatus.waitlisted:
+        _bump(slot, waitlisted_count=-1, waitlisted_people=-booking.party_size)
+    booking.status = BookingStatus.cancelled
+    booking.cancelled_at = clock.now()
+    booking.cancelled_by = str(by)
+
+
+def _cancel_in_transaction(booking_id: int, by: str) -> tuple[Booking, list[Booking]]:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotCancellable(_("预约不存在。"))
+    slot = _lock_slot(booking.slot_id)
+    db.session.refresh(booking)  # read again under the lock
+    if booking.status == BookingStatus.cancelled:
+        return booking, []
+    if by == CancelledBy.citizen:
+        if booking.checked_in_at is not None:
+            raise NotCancellable(_("已签到的预约不能取消。"))
+        if clock.now() >= slot.starts_at:
+            raise NotCancellable(_("活动已开始，不能再取消预约。"))
+    _release(booking, slot, by)
+    db.session.flush()
+    return booking, promote_waitlisted(slot)
+
+
+def cancel(booking: Booking, by: str = CancelledBy.citizen) -> list[Booking]:
+    """Cancel an active booking and, in the same transaction, promote the waitlisted bookings
+    that now fit. Cancelling a cancelled booking does nothing. Citizens cannot cancel once the
+    slot has started or after check-in (NotCancellable). Returns the promoted bookings. Commits."""
+    booking_id = booking.id
+    _booking, promoted = write_transaction(lambda: _cancel_in_transaction(booking_id, str(by)))
+    return promoted
+
+
+def cancel_slot_bookings(slot: Slot, by: str = CancelledBy.lab) -> int:
+    """Cancel every active booking of a slot the lab is cancelling (``by`` lab, or event when the
+    whole event goes), keeping the counters exact; no promotion. For use inside the caller's
+    write transaction (see :func:`write_transaction`), with the slot read under its lock.
+    Returns how many bookings were cancelled."""
+    active = db.session.execute(
+        sa.select(Booking).where(Booking.slot_id == slot.id, Booking.status.in_(ACTIVE))
+        .order_by(Booking.id)).scalars().all()
+    for booking in active:
+        _release(booking, slot, by)
+    db.session.flush()
+    return len(active)
+
+
+def _change_capacity_in_transaction(slot_id: int, capacity: Any) -> list[Booking]:
+    slot = _lock_slot(slot_id)
+    if slot is None:
+        raise SlotNotFound()
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        raise CapacityError(_("名额须为正整数。"))
+    if capacity > 100_000:
+        raise CapacityError(_("名额过大。"))
+    if capacity < slot.seats_taken:
+        raise CapacityError(_("名额不能少于已确认的 %(n)d 人。", n=slot.seats_taken))
+    slot.capacity = capacity
+    if slot.max_party > capacity:
+        slot.max_party = capacity  # a party can never be larger than the room
+    db.session.flush()
+    return promote_waitlisted(slot)
+
+
+def change_capacity(slot: Slot, capacity: int) -> list[Booking]:
+    """Set a slot's capacity: never below the seats taken (CapacityError); growth promotes the
+    waitlist in the same transaction. Returns the promoted bookings. Commits."""
+    slot_id = slot.id
+    return write_transaction(lambda: _change_capacity_in_transaction(slot_id, capacity))
+
+
+# ---- reading -------------------------------------------------------------------------------------
+
+def waitlist_position(booking: Booking) -> int | None:
+    """1 for the first in line; None unless waitlisted."""
+    if booking.status != BookingStatus.waitlisted:
+        return None
+    return db.session.execute(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.slot_id == booking.slot_id, Booking.status == BookingStatus.waitlisted,
+            Booking.id <= booking.id)).scalar_one()
+
+
+def find_by_token(token: Any) -> Booking | None:
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
+    return db.session.execute(
+        sa.select(Booking).where(Booking.manage_token == token)).scalar_one_or_none()
+
+
+def normalise_code(raw: Any) -> str | None:
+    """What a person or scanner typed, as a code: case, spaces and dashes do not matter."""
+    if not isinstance(raw, str) or len(raw) > 40:
+        return None
+    code = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def find_by_code(code: Any) -> Booking | None:
+    code = normalise_code(code)
+    if code is None:
+        return None
+    return db.session.execute(sa.select(Booking).where(Booking.code == code)).scalar_one_or_none()
+
+
+def _public_root() -> str:
+    root = current_app.config.get("OPENDAY_PUBLIC_URL") or ""
+    if not root and has_request_context():
+        root = request.url_root
+    return (root or "http://localhost/").rstrip("/")
+
+
+def checkin_url(booking: Booking) -> str:
+    """Absolute URL of the lab's check-in page for this booking (what the QR code encodes)."""
+    return f"{_public_root()}/lab/checkin?code={booking.code}"
+
+
+def manage_url(booking: Booking) -> str:
+    """Absolute URL of the citizen's manage page (secret: it carries the token)."""
+    return f"{_public_root()}/bookings/{booking.manage_token}"
