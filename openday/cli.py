@@ -9,6 +9,8 @@ from flask.cli import AppGroup
 openday_cli = AppGroup("openday", help="openday data commands (demo, generate, check, purge).")
 
 COMMAND_MODULES = (
+    "openday.demo",
+    "openday.bookings.commands",
 )
 
 
