@@ -1,13 +1,30 @@
-"""Accounts: who someone is, and whether a password proves it."""
+"""Accounts: who someone is, whether a password proves it, and creating logins."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
 from openday import clock
-from openday.accounts.models import User
+from openday.accounts.models import NATIONAL, Role, User
 from openday.extensions import db
 
+MIN_PASSWORD_LENGTH = 10
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+
+class AccountError(ValueError):
+    """A rule an account's data broke; ``field`` names the form/API field it belongs to."""
+
+    def __init__(self, field: str, message) -> None:
+        super().__init__(field, message)
+        self.field = field
+        self.message = message  # a lazy string: translated when shown
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
 
 
 def find_user(email: str) -> User | None:
@@ -23,3 +40,66 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_login_at = clock.now()
     db.session.commit()
     return user
+
+
+def check_new_password(password: str | None, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(field, _l("密码至少 %(n)d 位", n=MIN_PASSWORD_LENGTH))
+    if len(password) > 200:
+        raise AccountError(field, _l("密码不能超过 200 位"))
+
+
+def email_taken(email: str) -> bool:
+    return db.session.execute(
+        sa.select(User.id).where(User.email == normalise_email(email))).first() is not None
+
+
+def create_user(email: str, password: str, role: str, *, lab_id: int | None = None,
+                region_scope: str | None = None, name: str = "") -> User:
+    """A new active login, committed; AccountError("email") when the address is taken."""
+    email = normalise_email(email)
+    if not email or "@" not in email or len(email) > 254:
+        raise AccountError("email", _l("请填写有效的邮箱"))
+    check_new_password(password)
+    if role == Role.lab and lab_id is None:
+        raise AccountError("lab", _l("机构账号必须属于一个机构"))
+    if role == Role.regulator and not valid_scope(region_scope):
+        raise AccountError("region_scope", _l("请选择监管范围"))
+    if email_taken(email):
+        raise AccountError("email", _l("该邮箱已注册"))
+    user = User(email=email, role=role, lab_id=lab_id if role == Role.lab else None,
+                region_scope=region_scope if role == Role.regulator else None,
+                name=(name or "").strip()[:40])
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same address registered a moment ago
+        db.session.rollback()
+        raise AccountError("email", _l("该邮箱已注册")) from None
+    return user
+
+
+def add_colleague(lab_id: int, email: str, password: str, name: str = "") -> User:
+    """Another login for the same lab; the caller passes its own lab's id, never a form's."""
+    return create_user(email, password, Role.lab, lab_id=lab_id, name=name)
+
+
+def valid_scope(scope: str | None) -> bool:
+    from openday.geo import service as geo
+    if scope == NATIONAL:
+        return True
+    region = geo.get_region(scope or "")
+    return region is not None and region.level == "province"
+
+
+def create_regulator(email: str, password: str, region_scope: str, name: str = "") -> User:
+    return create_user(email, password, Role.regulator, region_scope=region_scope, name=name)
+
+
+def list_users(role: str | None = None, page: int = 1, per_page: int = 50):
+    from sqlalchemy.orm import joinedload
+    query = sa.select(User).options(joinedload(User.lab)).order_by(User.role, User.email)
+    if role:
+        query = query.where(User.role == role)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

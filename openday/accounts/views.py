@@ -1,14 +1,28 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from openday.accounts import service
-from openday.accounts.forms import LoginForm
+from openday import clock
+from openday.accounts import campaigns, service
+from openday.accounts.forms import CampaignForm, LoginForm, RegulatorForm
 from openday.accounts.models import Role
+from openday.accounts.permissions import admin_required
+from openday.accounts.service import AccountError
+from openday.events.models import Campaign
+from openday.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
+
+# Failed logins only. Per account tight (guessing one password), per address generous (a
+# carrier-grade NAT puts a whole district's staff behind one address).
+LOGIN_ACCOUNT_LIMIT = "5 per 15 minutes; 20 per day"
+LOGIN_ADDRESS_LIMIT = "60 per 15 minutes; 500 per day"
 
 
 def home_for(user) -> str:
@@ -25,7 +39,27 @@ def safe_next(target: str | None) -> str | None:
     return None
 
 
+def _login_account_key() -> str:
+    return "account:" + service.normalise_email(request.form.get("email"))
+
+
+def _login_failed(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _account_limit() -> str:
+    return current_app.config.get("OPENDAY_LOGIN_ACCOUNT_LIMIT", LOGIN_ACCOUNT_LIMIT)
+
+
+def _address_limit() -> str:
+    return current_app.config.get("OPENDAY_LOGIN_ADDRESS_LIMIT", LOGIN_ADDRESS_LIMIT)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_account_limit, key_func=_login_account_key, methods=["POST"],
+               deduct_when=_login_failed)
+@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"],
+               deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -35,6 +69,7 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or home_for(user))
+        g.login_failed = True
         form.password.errors.append(_("邮箱或密码不正确"))
     return render_template("accounts/login.html", form=form)
 
@@ -44,3 +79,104 @@ def logout():
     logout_user()
     flash(_("您已退出登录"), "info")
     return redirect(url_for("events.home"))
+
+
+# ---- admin: users --------------------------------------------------------------------------------
+
+@bp.route("/admin/")
+@admin_required
+def admin_home():
+    return redirect(url_for("accounts.admin_users"))
+
+
+@bp.route("/admin/users")
+@admin_required
+def admin_users():
+    role = request.args.get("role")
+    role = role if role in set(Role) else None
+    page = service.list_users(role=role, page=request.args.get("page", 1, type=int))
+    return render_template("accounts/admin_users.html", page=page, role=role)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_required
+def admin_new_regulator():
+    form = RegulatorForm()
+    form.fill_scopes()
+    if form.validate_on_submit():
+        try:
+            user = service.create_regulator(form.email.data, form.password.data,
+                                            form.region_scope.data, form.name.data)
+        except AccountError as error:
+            getattr(form, error.field, form.email).errors.append(str(error.message))
+        else:
+            flash(_("已创建监管账号 %(email)s", email=user.email), "success")
+            return redirect(url_for("accounts.admin_users", role=Role.regulator))
+    return render_template("accounts/admin_regulator.html", form=form)
+
+
+# ---- admin: campaigns ----------------------------------------------------------------------------
+
+@bp.route("/admin/campaigns")
+@admin_required
+def admin_campaigns():
+    return render_template("accounts/admin_campaigns.html", campaigns=campaigns.list_campaigns())
+
+
+def _campaign_data(form: CampaignForm) -> campaigns.CampaignData:
+    # The form speaks Beijing time, the database aware UTC.
+    return campaigns.CampaignData(
+        year=form.year.data, edition=form.edition.data, theme=form.theme.data,
+        starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+        registration_opens_at=form.registration_opens_at.data.replace(tzinfo=clock.CHINA),
+        registration_closes_at=form.registration_closes_at.data.replace(tzinfo=clock.CHINA),
+        make_current=form.make_current.data)
+
+
+def _edit_campaign(campaign: Campaign | None):
+    form = CampaignForm()
+    if request.method == "GET" and campaign is not None:
+        form.year.data, form.edition.data, form.theme.data = (
+            campaign.year, campaign.edition, campaign.theme)
+        form.starts_on.data, form.ends_on.data = campaign.starts_on, campaign.ends_on
+        form.registration_opens_at.data = clock.local(campaign.registration_opens_at).replace(tzinfo=None)
+        form.registration_closes_at.data = clock.local(campaign.registration_closes_at).replace(tzinfo=None)
+        form.make_current.data = campaign.is_current
+    elif request.method == "GET":
+        today = clock.today()
+        form.year.data = today.year
+        form.starts_on.data, form.ends_on.data = date(today.year, 9, 1), date(today.year, 9, 30)
+    if form.validate_on_submit():
+        try:
+            saved = campaigns.save_campaign(_campaign_data(form), campaign)
+        except AccountError as error:
+            getattr(form, error.field, form.year).errors.append(str(error.message))
+        else:
+            flash(_("已保存 %(year)s 年开放日", year=saved.year), "success")
+            return redirect(url_for("accounts.admin_campaigns"))
+    return render_template("accounts/admin_campaign.html", form=form, campaign=campaign)
+
+
+@bp.route("/admin/campaigns/new", methods=["GET", "POST"])
+@admin_required
+def admin_new_campaign():
+    return _edit_campaign(None)
+
+
+@bp.route("/admin/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@admin_required
+def admin_edit_campaign(campaign_id: int):
+    return _edit_campaign(db.get_or_404(Campaign, campaign_id))
+
+
+@bp.route("/admin/campaigns/<int:campaign_id>/current", methods=["POST"])
+@admin_required
+def admin_make_current(campaign_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    try:
+        campaigns.make_current(campaign)
+    except AccountError as error:
+        flash(str(error.message), "danger")
+    else:
+        flash(_("%(year)s 年开放日已设为当前届次", year=campaign.year), "success")
+    return redirect(url_for("accounts.admin_campaigns"))

@@ -1,1 +1,269 @@
-"""Labs: service."""
+"""Labs: registration and review, the rules the HTML forms, the API and the admin share.
+
+Validators here are plain functions raising ``LabError(field, message)`` so that a WTForms form,
+a JSON endpoint or a command can all call them and report the failing field.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from openday import clock
+from openday.accounts.models import Role, User
+from openday.accounts.service import AccountError, check_new_password, normalise_email
+from openday.database import write_transaction_options
+from openday.extensions import db
+from openday.geo import service as geo
+from openday.labs.models import TESTING_FIELDS, Lab, LabStatus
+
+
+class LabError(ValueError):
+    """A rule a lab's data broke; ``field`` names the form/API field it belongs to."""
+
+    def __init__(self, field: str, message) -> None:
+        super().__init__(field, message)
+        self.field = field
+        self.message = message  # a lazy string: translated when shown
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+# ---- unified social credit code (GB 32100-2015) --------------------------------------------------
+
+# 31 characters: digits and capitals without I, O, S, V, Z (they look like 1, 0, 5, U, 2).
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# Weight of position i is 3**i mod 31 (GB 32100 §4.3).
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_CODE_SHAPE = re.compile(rf"[{CREDIT_CODE_ALPHABET}]{{2}}\d{{6}}[{CREDIT_CODE_ALPHABET}]{{10}}")
+
+
+def normalise_credit_code(raw: str | None) -> str:
+    """Upper case without spaces or dashes: people copy codes from PDFs and licences."""
+    return re.sub(r"[\s\-]+", "", raw or "").upper()
+
+
+def credit_code_check_character(first17: str) -> str:
+    """The 18th character of a unified social credit code whose first 17 are given."""
+    total = sum(CREDIT_CODE_ALPHABET.index(ch) * w for ch, w in zip(first17, CREDIT_CODE_WEIGHTS))
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_credit_code(raw: str | None) -> str:
+    """The normalised code, or LabError: 18 characters of the GB 32100 alphabet, positions 3–8
+    an administrative division code (digits), and the right check character."""
+    code = normalise_credit_code(raw)
+    if len(code) != 18:
+        raise LabError("credit_code", _l("统一社会信用代码应为 18 位"))
+    if not _CREDIT_CODE_SHAPE.fullmatch(code):
+        raise LabError("credit_code", _l("统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）"))
+    if credit_code_check_character(code[:17]) != code[17]:
+        raise LabError("credit_code", _l("统一社会信用代码校验位不正确，请核对"))
+    return code
+
+
+def credit_code_taken(code: str) -> bool:
+    return db.session.execute(
+        sa.select(Lab.id).where(Lab.credit_code == code)).first() is not None
+
+
+# ---- CMA certificate number ----------------------------------------------------------------------
+
+# 资质认定证书编号 (CMA certificate number): 12 digits — under the numbering rules, year of issue
+# (2, e.g. 17 for 2017), issuing authority (2: 00 national, else the province's code), field (2),
+# sector (2) and serial (4), e.g. 171812050123 or 201918000001 — optionally followed by one capital
+# letter, the suffix some certificates carry (…Z, …F). A leading "CMA", spaces and dashes are dropped.
+_CMA_SHAPE = re.compile(r"\d{12}[A-Z]?")
+
+
+def validate_cma_number(raw: str | None) -> str:
+    number = re.sub(r"[\s\-]+", "", raw or "").upper()
+    if number.startswith("CMA"):
+        number = number[3:]
+    if not _CMA_SHAPE.fullmatch(number):
+        raise LabError("cma_number", _l("资质认定证书编号应为 12 位数字（如 201918000001），末尾可带一个字母"))
+    return number
+
+
+# ---- contact details -----------------------------------------------------------------------------
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def normalise_mobile(raw: str | None) -> str:
+    """A mainland mobile number as 11 digits; +86, spaces and dashes are accepted and dropped."""
+    digits = re.sub(r"[\s\-()（）]+", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not _MOBILE.fullmatch(digits):
+        raise LabError("contact_phone", _l("请填写 11 位手机号码，如 13812345678"))
+    return digits
+
+
+# ---- regions -------------------------------------------------------------------------------------
+
+def check_region(province: str | None, city: str | None, district: str | None) -> tuple[str, str, str]:
+    """(province, city, district) adcodes that really nest, or LabError on the first that does not.
+
+    A city with no districts in the gazetteer (仙桃, 神农架…: county-level units run by the
+    province) is its own district.
+    """
+    p = geo.get_region(province or "")
+    if p is None or p.level != "province":
+        raise LabError("province", _l("请选择省份"))
+    c = geo.get_region(city or "")
+    if c is None or c.level != "city":
+        raise LabError("city", _l("请选择城市"))
+    if c.parent != p.adcode:
+        raise LabError("city", _l("所选城市不属于所选省份"))
+    districts = geo.children(c.adcode)
+    if not districts:
+        return p.adcode, c.adcode, c.adcode
+    d = geo.get_region(district or "")
+    if d is None:
+        raise LabError("district", _l("请选择区县"))
+    if d.parent != c.adcode:
+        raise LabError("district", _l("所选区县不属于所选城市"))
+    return p.adcode, c.adcode, d.adcode
+
+
+# ---- registration --------------------------------------------------------------------------------
+
+@dataclass
+class LabApplication:
+    """What an institution sends to register (the HTML form and an API would both build one)."""
+
+    name: str
+    credit_code: str
+    cma_number: str
+    province_adcode: str
+    city_adcode: str
+    district_adcode: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    user_email: str
+    password: str
+    testing_fields: list[str] = field(default_factory=list)
+
+
+def validate_application(application: LabApplication) -> LabApplication:
+    """A normalised copy, or LabError/AccountError naming the first bad field."""
+    name = (application.name or "").strip()
+    if not 2 <= len(name) <= 120:
+        raise LabError("name", _l("机构名称应为 2–120 个字"))
+    address = (application.address or "").strip()
+    if not 2 <= len(address) <= 200:
+        raise LabError("address", _l("请填写详细地址（200 字以内）"))
+    contact_name = (application.contact_name or "").strip()
+    if not 1 <= len(contact_name) <= 40:
+        raise LabError("contact_name", _l("请填写联系人姓名（40 字以内）"))
+    unknown = [code for code in application.testing_fields if code not in TESTING_FIELDS]
+    if unknown or not application.testing_fields:
+        raise LabError("testing_fields", _l("请至少选择一个检验检测领域"))
+    province, city, district = check_region(application.province_adcode, application.city_adcode,
+                                            application.district_adcode)
+    check_new_password(application.password)
+    return LabApplication(
+        name=name, credit_code=validate_credit_code(application.credit_code),
+        cma_number=validate_cma_number(application.cma_number),
+        province_adcode=province, city_adcode=city, district_adcode=district, address=address,
+        contact_name=contact_name, contact_phone=normalise_mobile(application.contact_phone),
+        contact_email=normalise_email(application.contact_email),
+        user_email=normalise_email(application.user_email), password=application.password,
+        testing_fields=[code for code in TESTING_FIELDS if code in application.testing_fields])
+
+
+def register_lab(application: LabApplication) -> User:
+    """Create a pending Lab and its first lab user in one transaction, or nothing at all.
+
+    Raises LabError / AccountError (duplicate credit code or e-mail included) with the field.
+    """
+    from openday.geo.geocoder import geocode_address
+
+    application = validate_application(application)
+    # Geocode before the write transaction: a network geocoder may take a second.
+    point = geocode_address(application.address, application.district_adcode)
+    lat, lon = point if point else (None, None)
+
+    db.session.commit()  # end any read transaction so the next statement can BEGIN IMMEDIATE
+    db.session.connection(execution_options=write_transaction_options())
+    try:
+        if credit_code_taken(application.credit_code):
+            raise LabError("credit_code", _l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人"))
+        if db.session.execute(sa.select(User.id).where(User.email == application.user_email)).first():
+            raise AccountError("user_email", _l("该邮箱已注册，请直接登录"))
+        lab = Lab(name=application.name, credit_code=application.credit_code,
+                  cma_number=application.cma_number, province_adcode=application.province_adcode,
+                  city_adcode=application.city_adcode, district_adcode=application.district_adcode,
+                  address=application.address, lat=lat, lon=lon,
+                  contact_name=application.contact_name, contact_phone=application.contact_phone,
+                  contact_email=application.contact_email,
+                  testing_fields=",".join(application.testing_fields), status=LabStatus.pending)
+        db.session.add(lab)
+        db.session.flush()
+        user = User(email=application.user_email, role=Role.lab, lab_id=lab.id,
+                    name=application.contact_name)
+        user.set_password(application.password)
+        db.session.add(user)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # A concurrent registration won the race for the code or the e-mail (PostgreSQL).
+        db.session.rollback()
+        if credit_code_taken(application.credit_code):
+            raise LabError("credit_code", _l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人")) from None
+        raise AccountError("user_email", _l("该邮箱已注册，请直接登录")) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return user
+
+
+# ---- review by regulators ------------------------------------------------------------------------
+
+# action → (statuses it applies to, resulting status, whether a reason is required)
+REVIEW_ACTIONS: dict[str, tuple[frozenset[str], str, bool]] = {
+    "approve": (frozenset({LabStatus.pending, LabStatus.rejected}), LabStatus.approved, False),
+    "reject": (frozenset({LabStatus.pending}), LabStatus.rejected, True),
+    "suspend": (frozenset({LabStatus.approved}), LabStatus.suspended, True),
+    "reinstate": (frozenset({LabStatus.suspended}), LabStatus.approved, False),
+}
+
+
+def allowed_actions(lab: Lab) -> list[str]:
+    return [action for action, (sources, _to, _reason) in REVIEW_ACTIONS.items()
+            if lab.status in sources]
+
+
+def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
+    """Move a lab along pending → approved/rejected, approved ⇄ suspended; commit.
+
+    Reject and suspend need a reason, which the lab sees on its dashboard; approving or
+    reinstating clears the previous reason unless a note is given.
+    """
+    if action not in REVIEW_ACTIONS:
+        raise LabError("action", _l("未知的审核操作"))
+    sources, target, needs_reason = REVIEW_ACTIONS[action]
+    reason = (reason or "").strip()
+    if needs_reason and not reason:
+        raise LabError("reason", _l("驳回或暂停时请填写原因，机构会看到它"))
+    if len(reason) > 500:
+        raise LabError("reason", _l("原因请控制在 500 字以内"))
+    if lab.status not in sources:
+        raise LabError("action", _l("该机构当前状态下不能执行此操作"))
+    lab.status = target
+    lab.status_reason = reason or None
+    lab.reviewed_at = clock.now()
+    db.session.commit()
+    return lab
+
+
+def lab_users(lab: Lab) -> list[User]:
+    return list(db.session.execute(
+        sa.select(User).where(User.lab_id == lab.id).order_by(User.id)).scalars())

@@ -1,10 +1,131 @@
+"""Labs: self-registration, a lab's colleagues, and the regulators' approval queue."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from openday.accounts import service as accounts
+from openday.accounts.forms import NewAccountForm
+from openday.accounts.permissions import (in_scope_or_404, lab_staff_required, regulator_required,
+                                          scope_condition)
+from openday.accounts.service import AccountError
+from openday.extensions import db, limiter
+from openday.geo import service as geo
+from openday.labs import service
+from openday.labs.forms import (ACTION_LABELS, STATUS_LABELS, TESTING_FIELD_LABELS, RegistrationForm,
+                                ReviewForm, StatusFilterForm)
+from openday.labs.models import Lab, LabStatus
+from openday.labs.service import LabError
 
 bp = Blueprint("labs", __name__)
 
+# Per address and generous: many applicants may sit behind one carrier-grade NAT.
+REGISTER_LIMIT = "20 per hour; 100 per day"
+
+
+def _register_limit() -> str:
+    return current_app.config.get("OPENDAY_REGISTER_LIMIT", REGISTER_LIMIT)
+
+
+@bp.app_context_processor
+def lab_labels():
+    return {"lab_status_labels": STATUS_LABELS, "testing_field_labels": TESTING_FIELD_LABELS,
+            "region_name": _region_name, "region_full_name": _region_full_name}
+
+
+def _region_name(adcode: str | None) -> str:
+    region = geo.get_region(adcode or "")
+    return region.name if region else (adcode or "")
+
+
+def _region_full_name(adcode: str | None) -> str:
+    region = geo.get_region(adcode or "")
+    return geo.full_name(region) if region else (adcode or "")
+
+
+# ---- registration --------------------------------------------------------------------------------
 
 @bp.route("/labs/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
 def register():
-    return render_template("labs/register.html")
+    if current_user.is_authenticated:
+        flash(_("您已登录。如需为另一家机构报名，请先退出登录。"), "info")
+    form = RegistrationForm()
+    form.narrow_regions()
+    if request.method == "POST" and request.form.get("refresh_regions"):
+        # No JavaScript: the applicant changed the province or city and asked for the next list.
+        return render_template("labs/register.html", form=form, refreshed=True)
+    if not current_user.is_authenticated and form.validate_on_submit():
+        try:
+            user = service.register_lab(form.application())
+        except (LabError, AccountError) as error:
+            form.add_error(error)
+        else:
+            login_user(user)
+            return redirect(url_for("labs.registered"))
+    return render_template("labs/register.html", form=form, refreshed=False)
+
+
+@bp.route("/labs/registered")
+@lab_staff_required
+def registered():
+    return render_template("labs/registered.html", lab=current_user.lab)
+
+
+# ---- a lab's own accounts ------------------------------------------------------------------------
+
+@bp.route("/lab/users", methods=["GET", "POST"])
+@lab_staff_required
+def colleagues():
+    lab = current_user.lab
+    form = NewAccountForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.add_colleague(lab.id, form.email.data, form.password.data, form.name.data)
+        except AccountError as error:
+            getattr(form, error.field, form.email).errors.append(str(error.message))
+        else:
+            flash(_("已添加同事账号 %(email)s，请把初始密码告诉对方。", email=user.email), "success")
+            return redirect(url_for("labs.colleagues"))
+    return render_template("labs/colleagues.html", lab=lab, users=service.lab_users(lab), form=form)
+
+
+# ---- regulators ----------------------------------------------------------------------------------
+
+@bp.route("/regulator/labs")
+@regulator_required
+def regulator_labs():
+    filters = StatusFilterForm(request.args)
+    status = filters.status.data if filters.status.data in (*STATUS_LABELS, "all") else "pending"
+    query = sa.select(Lab).where(scope_condition(Lab.province_adcode))
+    if status != "all":
+        query = query.where(Lab.status == status)
+    query = query.order_by(Lab.created_at, Lab.id)
+    page = db.paginate(query, per_page=50, error_out=False)
+    counts = dict(db.session.execute(
+        sa.select(Lab.status, sa.func.count()).where(scope_condition(Lab.province_adcode))
+        .group_by(Lab.status)).all())
+    return render_template("labs/regulator_labs.html", page=page, status=status, filters=filters,
+                           counts=counts)
+
+
+@bp.route("/regulator/labs/<int:lab_id>", methods=["GET", "POST"])
+@regulator_required
+def regulator_lab(lab_id: int):
+    lab = in_scope_or_404(db.session.get(Lab, lab_id))
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            service.review(lab, form.action.data, form.reason.data)
+        except LabError as error:
+            target = form.reason if error.field == "reason" else form.action
+            target.errors = list(target.errors) + [str(error.message)]
+        else:
+            flash(_("已将“%(name)s”的状态改为：%(status)s", name=lab.name,
+                    status=STATUS_LABELS[lab.status]), "success")
+            return redirect(url_for("labs.regulator_lab", lab_id=lab.id))
+    return render_template("labs/regulator_lab.html", lab=lab, form=form,
+                           users=service.lab_users(lab), actions=service.allowed_actions(lab),
+                           action_labels=ACTION_LABELS, LabStatus=LabStatus)
