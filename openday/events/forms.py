@@ -1,1 +1,148 @@
-"""Events: forms."""
+"""Events: forms, and the labels of the codes an event stores (kinds, audiences, venues).
+
+Forms check shapes (a number, a date, a length); the rules that need the database or the campaign
+(window, capacity against seats taken) are in ``service.py`` and come back as field errors.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from openday.events.models import EventKind
+
+KIND_LABELS = {
+    EventKind.tour: _l("实地参观"),
+    EventKind.lecture: _l("科普讲座"),
+    EventKind.free_testing: _l("便民检测"),
+    EventKind.quiz: _l("知识问答"),
+    EventKind.training: _l("技术培训"),
+}
+
+AUDIENCE_LABELS = {
+    "public": _l("社会公众"),
+    "students": _l("学生"),
+    "families": _l("亲子家庭"),
+    "seniors": _l("老年人"),
+    "enterprises": _l("企业"),
+}
+
+VENUE_LABELS = {
+    "lab": _l("本机构"),
+    "school": _l("学校"),
+    "company": _l("企业"),
+    "community": _l("社区"),
+    "other": _l("其他场所"),
+}
+
+STATUS_LABELS = {
+    "draft": _l("草稿"),
+    "published": _l("已发布"),
+    "cancelled": _l("已取消"),
+    "open": _l("开放"),
+}
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a row of check boxes (``_forms.html`` renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def district_choices(province_adcode: str) -> dict[str, list[tuple[str, str]]]:
+    """The districts of a province grouped by city, for an ``<optgroup>`` select.
+
+    A city without districts (东莞, 仙桃…) is its own choice.
+    """
+    from openday.geo.service import children
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for city in children(province_adcode):
+        districts = children(city.adcode)
+        groups[city.name] = [(d.adcode, d.name) for d in districts] or [(city.adcode, city.name)]
+    return groups
+
+
+class EventForm(FlaskForm):
+    kind = RadioField(_l("活动类型"), choices=list(KIND_LABELS.items()), default=EventKind.tour,
+                      validators=[InputRequired(message=_l("请选择活动类型"))])
+    title = StringField(_l("活动名称"), filters=[strip],
+                        validators=[DataRequired(message=_l("请填写活动名称")), Length(max=120)])
+    summary = StringField(_l("一句话简介"), filters=[strip],
+                          validators=[DataRequired(message=_l("请填写简介")), Length(max=300)])
+    description = TextAreaField(_l("活动详情"), filters=[strip], validators=[Length(max=5000)])
+    venue_type = RadioField(_l("活动地点"), choices=list(VENUE_LABELS.items()), default="lab",
+                            validators=[InputRequired(message=_l("请选择活动地点"))])
+    venue_name = StringField(_l("场所名称"), filters=[strip], validators=[Length(max=120)])
+    venue_address = StringField(_l("场所地址"), filters=[strip], validators=[Length(max=200)])
+    venue_district = SelectField(_l("所在区县"), choices=[], validate_choice=False)
+    audience = MultiCheckboxField(_l("面向人群"), choices=list(AUDIENCE_LABELS.items()),
+                                  default=["public"],
+                                  validators=[DataRequired(message=_l("请至少选择一类人群"))])
+    accessibility = TextAreaField(_l("无障碍信息"), filters=[strip], validators=[Length(max=500)])
+    testing_items = TextAreaField(_l("可检测物品"), filters=[strip], validators=[Length(max=500)])
+    what_to_bring = TextAreaField(_l("参加须知（请携带）"), filters=[strip],
+                                  validators=[Length(max=500)])
+    save = SubmitField(_l("保存草稿"))
+    publish = SubmitField(_l("发布"))
+
+
+class SlotsForm(FlaskForm):
+    """Several slots at once: one day, several start times, the same length and size."""
+
+    day = DateField(_l("日期"), validators=[InputRequired(message=_l("请选择日期"))])
+    start_times = StringField(_l("开始时间"), filters=[strip],
+                              validators=[DataRequired(message=_l("请填写开始时间")),
+                                          Length(max=200)])
+    duration = IntegerField(_l("每场时长（分钟）"), default=120,
+                            validators=[InputRequired(message=_l("请填写时长"))])
+    capacity = IntegerField(_l("每场人数上限"), default=30,
+                            validators=[InputRequired(message=_l("请填写人数上限"))])
+    max_party = IntegerField(_l("每笔预约最多人数"), default=4,
+                             validators=[InputRequired(message=_l("请填写每笔预约最多人数"))])
+    closes_hours = IntegerField(_l("开始前几小时截止预约"),
+                                validators=[Optional(), NumberRange(min=0, max=720)])
+    add = SubmitField(_l("添加场次"))
+
+
+class SlotForm(FlaskForm):
+    """One slot's size and booking limits (its time stays: citizens booked that time)."""
+
+    capacity = IntegerField(_l("人数上限"), validators=[InputRequired(message=_l("请填写人数上限"))])
+    max_party = IntegerField(_l("每笔预约最多人数"),
+                             validators=[InputRequired(message=_l("请填写每笔预约最多人数"))])
+    closes_hours = IntegerField(_l("开始前几小时截止预约"),
+                                validators=[Optional(), NumberRange(min=0, max=720)])
+    save = SubmitField(_l("保存"))
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("取消原因（将告知已预约的市民）"), filters=[strip],
+                           validators=[DataRequired(message=_l("请填写取消原因")), Length(max=500)])
+    confirm = SubmitField(_l("确认取消"))
+
+
+class DeleteForm(FlaskForm):
+    delete = SubmitField(_l("删除"))
+
+
+class CheckinForm(FlaskForm):
+    code = StringField(_l("预约码"), filters=[strip],
+                       validators=[DataRequired(message=_l("请输入预约码")), Length(max=20)])
+    confirm = SubmitField(_l("确认签到"))
+
+
+class WalkInForm(FlaskForm):
+    slot_id = SelectField(_l("场次"), coerce=int, choices=[],
+                          validators=[InputRequired(message=_l("请选择场次"))])
+    number = IntegerField(_l("现场来访人数"),
+                          validators=[InputRequired(message=_l("请填写人数")),
+                                      NumberRange(min=-500, max=500)])
+    add = SubmitField(_l("记录"))

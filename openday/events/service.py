@@ -1,10 +1,20 @@
 """Events and slots: the rules labs publish by, shared by the HTML views and the API."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from openday.events.models import Campaign, Event, EventStatus, Slot, SlotStatus
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from openday import clock
+from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot, SlotStatus
 from openday.extensions import db
+
+if TYPE_CHECKING:
+    from openday.labs.models import Lab
 
 
 def current_campaign() -> Campaign | None:
@@ -31,3 +41,252 @@ def refresh_slot_copies(event: Event) -> None:
         sa.update(Slot).where(Slot.event_id == event.id)
         .values(**copies, listed=sa.and_(sa.literal(listed), Slot.status == SlotStatus.open)),
         execution_options={"synchronize_session": "fetch"})
+
+
+# ---- events ---------------------------------------------------------------------------------------
+
+VENUE_TYPES = ("lab", "school", "company", "community", "other")
+AUDIENCES = ("public", "students", "families", "seniors", "enterprises")
+MAX_CAPACITY = 100_000
+MAX_SLOTS_AT_ONCE = 24
+
+
+class RuleError(ValueError):
+    """Input that breaks a rule; ``errors`` maps a field name to its (translated) message.
+
+    Field names are the service's own (``starts_at``, ``capacity``…); each caller maps them onto
+    its form fields or JSON fields.
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+def venue_fields(lab: Lab, venue_type: str, name: str = "", address: str = "",
+                 district_adcode: str = "") -> dict:
+    """Where an event happens: the lab's own address, or an off-site place geocoded in its district."""
+    if venue_type == "lab":
+        return {"venue_type": "lab", "venue_name": "", "venue_address": lab.address,
+                "province_adcode": lab.province_adcode, "city_adcode": lab.city_adcode,
+                "district_adcode": lab.district_adcode, "lat": lab.lat, "lon": lab.lon}
+    from openday.geo.geocoder import geocode_address
+    from openday.geo.service import city_of, get_region, province_of
+
+    errors: dict[str, str] = {}
+    if venue_type not in VENUE_TYPES:
+        errors["venue_type"] = _("请选择活动地点")
+    if not name:
+        errors["venue_name"] = _("场外活动请填写场所名称")
+    if not address:
+        errors["venue_address"] = _("场外活动请填写场所地址")
+    region = get_region(district_adcode) if district_adcode else None
+    city = city_of(region.adcode) if region is not None and region.level != "province" else None
+    if city is None:
+        errors["venue_district"] = _("请选择场所所在区县")
+    if errors:
+        raise RuleError(errors)
+    province = province_of(region.adcode)
+    # The gazetteer point of the district when the address cannot be placed more precisely.
+    point = geocode_address(address, region.adcode) or (region.lat, region.lon)
+    return {"venue_type": venue_type, "venue_name": name, "venue_address": address,
+            "province_adcode": province.adcode, "city_adcode": city.adcode,
+            "district_adcode": region.adcode, "lat": point[0], "lon": point[1]}
+
+
+def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool = False) -> Event:
+    """Create (``event`` None) or update a lab's event; ``publish`` makes it visible.
+
+    ``data``: kind, title, summary, description, venue_type, venue_name, venue_address,
+    venue_district, audience (a list of codes), accessibility, testing_items, what_to_bring.
+    Updating never touches slots or bookings, only the copies slots keep of the event.
+    """
+    errors: dict[str, str] = {}
+    if event is not None and event.status == EventStatus.cancelled:
+        raise RuleError({"status": _("活动已取消，不能再修改")})
+    if data.get("kind") not in set(EventKind):
+        errors["kind"] = _("请选择活动类型")
+    audience = [code for code in AUDIENCES if code in (data.get("audience") or [])]
+    if not audience or len(audience) != len(set(data.get("audience") or [])):
+        errors["audience"] = _("请至少选择一类人群")
+    if not (data.get("title") or "").strip():
+        errors["title"] = _("请填写活动名称")
+    campaign = event.campaign if event is not None else current_campaign()
+    if campaign is None:
+        errors["status"] = _("当前没有进行中的开放日，暂不能创建活动")
+    try:
+        venue = venue_fields(lab, data.get("venue_type") or "lab", data.get("venue_name") or "",
+                             data.get("venue_address") or "", data.get("venue_district") or "")
+    except RuleError as exc:
+        errors.update(exc.errors)
+        venue = {}
+    if errors:
+        raise RuleError(errors)
+
+    if event is None:
+        event = Event(lab_id=lab.id, campaign_id=campaign.id, status=EventStatus.draft)
+        db.session.add(event)
+    event.kind = data["kind"]
+    event.title = data["title"].strip()
+    for field in ("summary", "description", "accessibility", "testing_items", "what_to_bring"):
+        setattr(event, field, (data.get(field) or "").strip())
+    event.audience = ",".join(audience)
+    for field, value in venue.items():
+        setattr(event, field, value)
+    if publish:
+        event.status = EventStatus.published
+    refresh_slot_copies(event)  # kind, city and listed of its slots follow the event
+    db.session.commit()
+    return event
+
+
+def audience_codes(event: Event) -> list[str]:
+    return [code for code in event.audience.split(",") if code]
+
+
+# ---- slots ----------------------------------------------------------------------------------------
+
+_TIME_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_TIME = re.compile(r"(\d{1,2})[:：.](\d{2})")
+
+
+def parse_start_times(text: str) -> list[time]:
+    """"09:30, 14:00" → [09:30, 14:00] (sorted, duplicates dropped); ValueError on anything else."""
+    times = set()
+    for part in _TIME_SEPARATORS.split(text or ""):
+        if not part:
+            continue
+        match = _TIME.fullmatch(part)
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise ValueError(part)
+        times.add(time(int(match.group(1)), int(match.group(2))))
+    if not times:
+        raise ValueError(text)
+    return sorted(times)
+
+
+def slot_rule_errors(campaign: Campaign, starts_at: datetime, ends_at: datetime, capacity: int,
+                     max_party: int, closes_at: datetime | None = None, seats_taken: int = 0,
+                     new: bool = True) -> dict[str, str]:
+    """The rules every slot keeps, for a new one (``new``) or a changed one (with its seats taken)."""
+    errors: dict[str, str] = {}
+    first_day, last_day = campaign.starts_on, campaign.ends_on
+    start_day = clock.local(starts_at).date()
+    if not first_day <= start_day <= last_day:
+        errors["starts_at"] = _("场次须在开放日期间（%(start)s 至 %(end)s）内",
+                                start=first_day.isoformat(), end=last_day.isoformat())
+    elif new and starts_at <= clock.now():
+        errors["starts_at"] = _("开始时间已过")
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("结束时间必须晚于开始时间")
+    elif clock.local(ends_at - timedelta(seconds=1)).date() > last_day:
+        errors["ends_at"] = _("场次须在开放日期间（%(start)s 至 %(end)s）内",
+                              start=first_day.isoformat(), end=last_day.isoformat())
+    if capacity is None or capacity < 1:
+        errors["capacity"] = _("人数上限至少为 1")
+    elif capacity > MAX_CAPACITY:
+        errors["capacity"] = _("人数上限不能超过 %(n)d", n=MAX_CAPACITY)
+    elif capacity < seats_taken:
+        errors["capacity"] = _("人数上限不能少于已预约的 %(n)d 人", n=seats_taken)
+    if max_party is None or max_party < 1:
+        errors["max_party"] = _("每笔预约最多人数至少为 1")
+    elif capacity is not None and capacity >= 1 and max_party > capacity:
+        errors["max_party"] = _("每笔预约最多人数不能超过人数上限")
+    if closes_at is not None:
+        if closes_at > starts_at:
+            errors["closes_at"] = _("预约截止时间不能晚于开始时间")
+        elif new and closes_at <= clock.now() and "starts_at" not in errors:
+            errors["closes_at"] = _("预约截止时间已过")
+    return errors
+
+
+def plan_slots(event: Event, day: date, start_times: list[time], duration_minutes: int,
+               capacity: int, max_party: int, closes_hours: int | None = None) -> list[Slot]:
+    """New slots of an event on one (Beijing) day, checked; RuleError and nothing made if one fails."""
+    if event.status == EventStatus.cancelled:
+        raise RuleError({"status": _("活动已取消，不能再添加场次")})
+    if len(start_times) > MAX_SLOTS_AT_ONCE:
+        raise RuleError({"start_times": _("一次最多添加 %(n)d 个场次", n=MAX_SLOTS_AT_ONCE)})
+    slots: list[Slot] = []
+    errors: dict[str, str] = {}
+    for start in start_times:
+        starts_at = clock.china_datetime(day, start.hour, start.minute).astimezone(UTC)
+        ends_at = starts_at + timedelta(minutes=duration_minutes or 0)
+        closes_at = starts_at - timedelta(hours=closes_hours) if closes_hours is not None else None
+        found = slot_rule_errors(event.campaign, starts_at, ends_at, capacity, max_party, closes_at)
+        for field, message in found.items():
+            errors.setdefault(field, message)
+        slots.append(Slot(event_id=event.id, starts_at=starts_at, ends_at=ends_at,
+                          capacity=capacity, max_party=max_party, booking_closes_at=closes_at,
+                          status=SlotStatus.open, **slot_copies(event)))
+    if not errors:
+        taken = set(db.session.execute(
+            db.select(Slot.starts_at).where(Slot.event_id == event.id,
+                                            Slot.status == SlotStatus.open,
+                                            Slot.starts_at.in_([s.starts_at for s in slots]))
+        ).scalars())
+        if taken:
+            clash = "、".join(sorted(f"{clock.local(t):%H:%M}" for t in taken))
+            errors["start_times"] = _("这些时间已有场次：%(times)s", times=clash)
+    if errors:
+        raise RuleError(errors)
+    return slots
+
+
+def add_slots(event: Event, day: date, start_times: list[time], duration_minutes: int,
+              capacity: int, max_party: int, closes_hours: int | None = None) -> list[Slot]:
+    """Store several slots at once, all or none."""
+    slots = plan_slots(event, day, start_times, duration_minutes, capacity, max_party, closes_hours)
+    db.session.add_all(slots)
+    db.session.commit()
+    return slots
+
+
+def slot_change_errors(slot: Slot, capacity: int, max_party: int,
+                       closes_hours: int | None) -> dict[str, str]:
+    """The rules for changing a slot's size and booking limit (its time stays)."""
+    closes_at = slot.starts_at - timedelta(hours=closes_hours) if closes_hours is not None else None
+    return slot_rule_errors(slot.event.campaign, slot.starts_at, slot.ends_at, capacity, max_party,
+                            closes_at, seats_taken=slot.seats_taken, new=False)
+
+
+# ---- what the lab pages read (one query a list) ------------------------------------------------
+
+def lab_events(lab_id: int, limit: int = 200) -> list[Event]:
+    return list(db.session.execute(
+        db.select(Event).where(Event.lab_id == lab_id)
+        .order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)).scalars())
+
+
+def lab_slots_between(lab_id: int, start: datetime, end: datetime | None = None,
+                      limit: int = 200) -> list[Slot]:
+    query = (db.select(Slot).options(joinedload(Slot.event))
+             .where(Slot.lab_id == lab_id, Slot.starts_at >= start))
+    if end is not None:
+        query = query.where(Slot.starts_at < end)
+    return list(db.session.execute(query.order_by(Slot.starts_at, Slot.id).limit(limit)).scalars())
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A Beijing day as a UTC interval [start, end)."""
+    start = clock.china_datetime(day, 0).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def todays_slots(lab_id: int) -> list[Slot]:
+    return lab_slots_between(lab_id, *day_bounds(clock.today()))
+
+
+def public_event(event_id: int, viewer_lab_id: int | None = None) -> Event | None:
+    """A published event of an approved lab with its slots (a lab also sees its own drafts)."""
+    from openday.labs.models import LabStatus
+    event = db.session.execute(
+        db.select(Event).options(joinedload(Event.lab), selectinload(Event.slots))
+        .where(Event.id == event_id)).unique().scalar_one_or_none()
+    if event is None:
+        return None
+    if event.lab_id == viewer_lab_id and event.status != EventStatus.cancelled:
+        return event
+    if event.status != EventStatus.published or event.lab.status != LabStatus.approved:
+        return None
+    return event

@@ -1,11 +1,28 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from urllib.parse import urlencode
 
-from openday.accounts.permissions import lab_staff_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from openday import clock
+from openday.accounts.permissions import approved_lab_required, lab_staff_required, own_lab_or_404
+from openday.events import service
+from openday.events.forms import (AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS, VENUE_LABELS,
+                                  EventForm, SlotsForm, district_choices)
+from openday.events.models import Event, EventStatus, SlotStatus
+from openday.extensions import db
 
 bp = Blueprint("events", __name__)
+
+
+@bp.app_context_processor
+def event_labels():
+    """The labels of stored codes, for every template that shows an event or a slot."""
+    return {"KIND_LABELS": KIND_LABELS, "AUDIENCE_LABELS": AUDIENCE_LABELS,
+            "VENUE_LABELS": VENUE_LABELS, "STATUS_LABELS": STATUS_LABELS}
 
 
 @bp.route("/")
@@ -19,10 +36,168 @@ def privacy():
     return render_template("events/privacy.html")
 
 
+# ---- the lab's side -------------------------------------------------------------------------------
+
 @bp.route("/lab/")
 @lab_staff_required
 def lab_dashboard():
-    return render_template("events/lab_dashboard.html", lab=current_user.lab)
+    lab = current_user.lab
+    today_start, today_end = service.day_bounds(clock.today())
+    return render_template(
+        "events/lab_dashboard.html", lab=lab,
+        events=service.lab_events(lab.id),
+        today_slots=service.lab_slots_between(lab.id, today_start, today_end),
+        upcoming_slots=service.lab_slots_between(lab.id, today_end, limit=100))
+
+
+# Form field ← service field, for the rule errors that come back from the service.
+EVENT_FIELDS = {"status": None}
+SLOTS_FIELDS = {"starts_at": "day", "ends_at": "duration", "closes_at": "closes_hours",
+                "capacity": "capacity", "max_party": "max_party", "start_times": "start_times",
+                "status": None}
+
+
+def apply_errors(form, errors: dict[str, str], mapping: dict[str, str | None]) -> list[str]:
+    """Attach service errors to form fields; return those that belong to no field."""
+    general = []
+    for field, message in errors.items():
+        name = mapping.get(field, field)
+        if name and name in form:
+            form[name].errors = list(form[name].errors) + [message]
+        else:
+            general.append(message)
+    return general
+
+
+def event_data(form: EventForm) -> dict:
+    return {name: form[name].data for name in (
+        "kind", "title", "summary", "description", "venue_type", "venue_name", "venue_address",
+        "venue_district", "audience", "accessibility", "testing_items", "what_to_bring")}
+
+
+def own_event_or_404(event_id: int) -> Event:
+    return own_lab_or_404(db.session.get(Event, event_id))
+
+
+def prepare_event_form(form: EventForm, lab) -> EventForm:
+    form.venue_district.choices = district_choices(lab.province_adcode)
+    if not request.method == "POST" and not form.venue_district.data:
+        form.venue_district.data = lab.district_adcode
+    return form
+
+
+@bp.route("/lab/events/new", methods=["GET", "POST"])
+@approved_lab_required
+def new_event():
+    lab = current_user.lab
+    form = prepare_event_form(EventForm(), lab)
+    general: list[str] = []
+    if service.current_campaign() is None:
+        general.append(_("当前没有进行中的开放日，暂不能创建活动"))
+    elif form.validate_on_submit():
+        try:
+            event = service.save_event(lab, event_data(form), publish=form.publish.data)
+        except service.RuleError as exc:
+            general = apply_errors(form, exc.errors, EVENT_FIELDS)
+        else:
+            flash(_("活动已发布") if event.status == EventStatus.published
+                  else _("草稿已保存，可以继续添加场次"), "success")
+            return redirect(url_for("events.edit_event", event_id=event.id))
+    return render_template("events/event_form.html", form=form, event=None, general=general)
+
+
+@bp.route("/lab/events/<int:event_id>/edit", methods=["GET", "POST"])
+@approved_lab_required
+def edit_event(event_id: int):
+    event = own_event_or_404(event_id)
+    lab = current_user.lab
+    form = EventForm(obj=None if request.method == "POST" else event)
+    if request.method != "POST":
+        form.audience.data = service.audience_codes(event)
+        form.venue_district.data = event.district_adcode
+        if event.venue_type == "lab":
+            form.venue_address.data = ""
+    prepare_event_form(form, lab)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            service.save_event(lab, event_data(form), event=event, publish=form.publish.data)
+        except service.RuleError as exc:
+            general = apply_errors(form, exc.errors, EVENT_FIELDS)
+        else:
+            flash(_("活动已保存"), "success")
+            return redirect(url_for("events.edit_event", event_id=event.id))
+    return render_event_page(event, form, SlotsForm(formdata=None), general)
+
+
+def render_event_page(event: Event, form: EventForm, slots_form: SlotsForm, general=()):
+    return render_template("events/event_form.html", form=form, event=event,
+                           slots_form=slots_form, general=list(general),
+                           slots=list(event.slots), campaign=event.campaign)
+
+
+@bp.route("/lab/events/<int:event_id>/slots", methods=["POST"])
+@approved_lab_required
+def add_slots(event_id: int):
+    event = own_event_or_404(event_id)
+    slots_form = SlotsForm()
+    general: list[str] = []
+    if slots_form.validate_on_submit():
+        try:
+            times = service.parse_start_times(slots_form.start_times.data)
+        except ValueError:
+            slots_form.start_times.errors = [_("请按 09:30, 14:00 的格式填写开始时间")]
+        else:
+            try:
+                added = service.add_slots(event, slots_form.day.data, times,
+                                          slots_form.duration.data, slots_form.capacity.data,
+                                          slots_form.max_party.data, slots_form.closes_hours.data)
+            except service.RuleError as exc:
+                general = apply_errors(slots_form, exc.errors, SLOTS_FIELDS)
+            else:
+                flash(_("已添加 %(n)d 个场次", n=len(added)), "success")
+                return redirect(url_for("events.edit_event", event_id=event.id) + "#slots")
+    form = EventForm(formdata=None, obj=event)
+    form.audience.data = service.audience_codes(event)
+    form.venue_district.data = event.district_adcode
+    if event.venue_type == "lab":
+        form.venue_address.data = ""
+    prepare_event_form(form, current_user.lab)
+    return render_event_page(event, form, slots_form, general)
+
+
+# ---- the public event page ------------------------------------------------------------------------
+
+def book_url(slot) -> str:
+    """The booking page of a slot (built by the bookings issue; the path is fixed by SPEC §5)."""
+    try:
+        return url_for("bookings.book", slot_id=slot.id)
+    except BuildError:
+        return f"/slots/{slot.id}/book"
+
+
+def amap_url(event: Event) -> str | None:
+    """A link out to Amap for the venue (GCJ-02 coordinates, as the gazetteer keeps them)."""
+    if event.lat is None or event.lon is None:
+        return None
+    name = event.venue_name or event.lab.name
+    return "https://uri.amap.com/marker?" + urlencode({
+        "position": f"{event.lon:.6f},{event.lat:.6f}", "name": name, "src": "openday",
+        "coordinate": "gaode", "callnative": "0"})
+
+
+@bp.route("/events/<int:event_id>")
+def show(event_id: int):
+    viewer_lab = current_user.lab_id if current_user.is_authenticated else None
+    event = service.public_event(event_id, viewer_lab)
+    if event is None:
+        abort(404)
+    now = clock.now()
+    slots = [slot for slot in event.slots if slot.ends_at > now]
+    return render_template("events/show.html", event=event, slots=slots, now=now,
+                           book_url=book_url, map_url=amap_url(event),
+                           audience=service.audience_codes(event),
+                           SlotStatus=SlotStatus, EventStatus=EventStatus)
 
 
 from openday.events import search_views  # noqa: E402,F401  (public search routes on this blueprint)
