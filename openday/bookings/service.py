@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
-from flask_babel import gettext as _
+from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.attributes import set_committed_value
@@ -45,13 +45,21 @@ from openday.labs.models import LabStatus
 
 log = logging.getLogger(__name__)
 
+
+def _(msgid: str, **variables) -> str:
+    """gettext in a request (the reader's language); the msgid itself elsewhere (CLI, jobs)."""
+    if has_request_context():
+        return gettext(msgid, **variables)
+    return msgid % variables if variables else msgid
+
 T = TypeVar("T")
 
 __all__ = [
     "BookingClosed", "BookingError", "BookingRequest", "Busy", "CapacityError", "DailyLimitReached",
     "InvalidBooking", "NotCancellable", "SlotNotFound", "SlotUnavailable",
     "ACTIVE", "CODE_ALPHABET", "book", "cancel", "cancel_slot_bookings", "change_capacity",
-    "checkin_url", "find_by_code", "find_by_token", "mask_phone", "normalise_phone",
+    "check_bookable", "checkin_url", "find_by_code", "find_by_token", "manage_url", "mask_phone",
+    "normalise_code", "normalise_phone",
     "promote_waitlisted", "validate_request", "waitlist_position", "write_transaction",
 ]
 
@@ -310,7 +318,8 @@ def _code_taken(code: str) -> bool:
     return db.session.execute(sa.select(Booking.id).where(Booking.code == code)).first() is not None
 
 
-def _check_bookable(slot: Slot) -> None:
+def check_bookable(slot: Slot) -> None:
+    """Raise SlotUnavailable or BookingClosed unless the public may book ``slot`` now."""
     event: Event = slot.event
     if slot.status == SlotStatus.cancelled or event.status == EventStatus.cancelled:
         raise SlotUnavailable(_("该场次已被主办机构取消。"))
@@ -339,7 +348,7 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
     existing = _active_for_phone(slot_id, phone)
     if existing is not None:
         return existing, False
-    _check_bookable(slot)
+    check_bookable(slot)
     day = _slot_day(slot)
     limit = _daily_limit()
     held = db.session.execute(

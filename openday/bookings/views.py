@@ -1,5 +1,190 @@
+"""Citizens' booking pages: book a slot, manage (confirmation) page, .ics, cancel."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from icalendar import Alarm, Calendar, Event as CalendarEvent
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+
+from openday import clock
+from openday.bookings import service
+from openday.bookings.forms import BookingForm, CancelForm
+from openday.bookings.models import Booking, BookingStatus, CancelledBy
+from openday.bookings.ratelimit import booking_limits
+from openday.events.models import Event, EventStatus, Slot
+from openday.events.search import venue
+from openday.extensions import db
+from openday.labs.models import LabStatus
+from openday.web import json_error, wants_json
 
 bp = Blueprint("bookings", __name__)
+
+
+@bp.app_errorhandler(service.Busy)
+def busy(error: service.Busy):
+    """SQLITE_BUSY that outlasted the retries: a clear 503 with Retry-After, never a 500."""
+    headers = {"Retry-After": str(error.retry_after)}
+    if wants_json():
+        response = json_error(error.code, error.message, 503)
+        response.headers.update(headers)
+        return response
+    return render_template("errors/error.html", status=503, title=_("系统繁忙"),
+                           message=error.message), 503, headers
+
+
+def _public_slot_or_404(slot_id: int) -> Slot:
+    """A slot the public may see (its event published or since cancelled, its lab approved)."""
+    slot = db.session.execute(
+        sa.select(Slot).where(Slot.id == slot_id)
+        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one_or_none()
+    if (slot is None or slot.event.status == EventStatus.draft
+            or slot.event.lab.status != LabStatus.approved):
+        abort(404)
+    return slot
+
+
+@bp.route("/slots/<int:slot_id>/book", methods=["GET", "POST"])
+@booking_limits
+def book(slot_id: int):
+    slot = _public_slot_or_404(slot_id)
+    form = BookingForm()
+    problem: str | None = None
+    status = 200
+    try:
+        service.check_bookable(slot)
+    except service.BookingError as exc:
+        problem, status = exc.message, exc.status
+    if problem is None and form.validate_on_submit():
+        booking_request = service.BookingRequest(
+            name=form.name.data, phone=form.phone.data, party_size=form.party_size_value(),
+            consent=bool(form.consent.data))
+        try:
+            booking, created = service.book(slot.id, booking_request)
+        except service.InvalidBooking as exc:
+            for name, message in exc.fields.items():
+                getattr(form, name).errors = [message]
+            status = 422
+        except service.DailyLimitReached as exc:
+            form.phone.errors = [exc.message]
+            status = exc.status
+        except service.Busy:
+            raise
+        except service.BookingError as exc:
+            problem, status = exc.message, exc.status
+        else:
+            if not created:
+                flash(_("该手机号已预约过此场次，以下是您的预约。"), "info")
+            elif booking.status == BookingStatus.confirmed:
+                flash(_("预约成功！请保存本页链接，凭预约码或二维码入场。"), "success")
+            else:
+                flash(_("名额已满，您已进入候补名单。有人取消时将按顺序为您递补。"), "warning")
+            return redirect(url_for("bookings.manage", token=booking.manage_token), 303)
+    elif request.method == "POST" and problem is None:
+        status = 400
+    return render_template("bookings/book.html", slot=slot, event=slot.event, form=form,
+                           problem=problem, venue=venue(slot.event)), status
+
+
+def _booking_or_404(token: str) -> Booking:
+    booking = service.find_by_token(token)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def _qr_svg(url: str) -> Markup:
+    # Generated here from our own URL (no user input reaches it), so it is safe to inline.
+    svg = segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff",
+                                                svgclass="qr-code", title=_("入场二维码"))
+    return Markup(svg)
+
+
+@bp.get("/bookings/<token>")
+def manage(token: str):
+    booking = _booking_or_404(token)
+    slot = db.session.execute(
+        sa.select(Slot).where(Slot.id == booking.slot_id)
+        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
+    active = booking.status != BookingStatus.cancelled
+    can_cancel = active and booking.checked_in_at is None and clock.now() < slot.starts_at
+    checkin = service.checkin_url(booking)
+    response = make_response(render_template(
+        "bookings/manage.html", booking=booking, slot=slot, event=slot.event,
+        position=service.waitlist_position(booking), qr=_qr_svg(checkin) if active else None,
+        checkin_url=checkin, manage_url=service.manage_url(booking), can_cancel=can_cancel,
+        cancel_form=CancelForm(), venue=venue(slot.event),
+        cancelled_by_lab=booking.cancelled_by in (CancelledBy.lab, CancelledBy.event),
+        phone=service.mask_phone(booking.phone)))
+    # The URL is the secret: keep it out of shared caches and other sites' Referer headers.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post("/bookings/<token>/cancel")
+def cancel(token: str):
+    booking = _booking_or_404(token)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel(booking, by=CancelledBy.citizen)
+        except service.Busy:
+            raise
+        except service.BookingError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(_("预约已取消。"), "success")
+    return redirect(url_for("bookings.manage", token=token), 303)
+
+
+@bp.get("/bookings/<token>.ics")
+def calendar(token: str):
+    booking = _booking_or_404(token)
+    slot = db.session.execute(
+        sa.select(Slot).where(Slot.id == booking.slot_id)
+        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
+    event = slot.event
+    manage = service.manage_url(booking)
+    cal = Calendar()
+    cal.add("prodid", "-//openday//national open day of testing labs//ZH")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    entry = CalendarEvent()
+    entry.add("uid", f"{booking.code}@openday")
+    entry.add("dtstamp", clock.now())
+    entry.add("dtstart", clock.local(slot.starts_at))   # Asia/Shanghai, with TZID
+    entry.add("dtend", clock.local(slot.ends_at))
+    entry.add("summary", f"{event.title} · {event.lab.name}")
+    entry.add("location", venue(event))
+    entry.add("description", "\n".join([
+        _("预约码：%(code)s", code=booking.code),
+        _("人数：%(n)d", n=booking.party_size),
+        _("管理预约：%(url)s", url=manage),
+    ]))
+    entry.add("url", manage)
+    cancelled = booking.status == BookingStatus.cancelled
+    entry.add("status", "CANCELLED" if cancelled else
+              "CONFIRMED" if booking.status == BookingStatus.confirmed else "TENTATIVE")
+    if event.lat is not None and event.lon is not None:
+        entry.add("geo", (event.lat, event.lon))
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", event.title)
+        alarm.add("trigger", timedelta(hours=-2))
+        entry.add_component(alarm)
+    cal.add_component(entry)
+    cal.add_missing_timezones()
+    response = make_response(cal.to_ical())
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="openday-{booking.code}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+from openday.bookings import staff_views  # noqa: E402,F401  (the lab's routes on this blueprint)

@@ -1,11 +1,43 @@
-"""Public search pages (owned by the search issue)."""
+"""Public search page ``/search`` (SPEC §4, §5): the same search service as ``GET /api/v1/slots``."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 
+from openday.events import search as search_service
 from openday.events.views import bp
+from openday.geo import service as geo
+
+PAGE_ARGS = ("city", "district", "kind", "date_from", "date_to", "q", "available", "lat", "lon",
+             "radius_km", "per_page")
+
+
+def _url_with(**changes) -> str:
+    """This search's URL with some parameters changed (None drops one)."""
+    args = {k: v for k, v in request.args.items() if k in PAGE_ARGS and v}
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for("events.search", **args)
 
 
 @bp.route("/search")
 def search():
-    return render_template("events/search.html", city=request.args.get("city", ""))
+    error = None
+    result = None
+    try:
+        query = search_service.parse_args(request.args)
+        result = search_service.search(query)
+    except search_service.SearchError as exc:
+        error = exc
+        query = None
+    suggestions = []
+    if error is not None and error.suggestions:
+        suggestions = [(geo.full_name(region), _url_with(city=region.adcode, page=None))
+                       for region in error.suggestions]
+    status = 200 if error is None or error.code in ("unknown_city", "ambiguous_city") else 400
+    return render_template(
+        "events/search.html", args=request.args, result=result, error=error,
+        suggestions=suggestions, kinds=search_service.KINDS, url_with=_url_with,
+        venue=search_service.venue, query=query), status

@@ -1,0 +1,317 @@
+"""GET /api/v1/openapi.json — the OpenAPI 3.1 document of the whole JSON API (SPEC §6).
+
+Written by hand next to the code it describes; tests validate the document itself and check real
+responses of every route against the schemas here, so it cannot drift from what the API answers.
+"""
+from __future__ import annotations
+
+from flask import request
+
+from openday.api import bp
+from openday.events.search import DEFAULT_PER_PAGE, KINDS, MAX_PER_PAGE, MAX_RADIUS_KM
+
+ISO_TIME = {"type": "string", "format": "date-time",
+            "description": "ISO 8601 in Beijing time, with its offset: 2026-09-12T09:30:00+08:00"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}
+
+
+SCHEMAS: dict = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "examples": ["invalid", "not_found", "unknown_city"]},
+                "message": {"type": "string"},
+                "fields": {"type": "object",
+                           "description": "Problems by parameter or body field; for unknown_city "
+                                          "and ambiguous_city, `city` lists the closest names.",
+                           "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            },
+        }},
+    },
+    "City": {
+        "type": "object",
+        "required": ["adcode", "name", "province", "lat", "lon"],
+        "properties": {
+            "adcode": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "name": {"type": "string"},
+            "province": {"type": ["string", "null"]},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+        },
+    },
+    "Slot": {
+        "type": "object",
+        "required": ["id", "event_id", "title", "kind", "lab", "city", "venue", "starts_at",
+                     "ends_at", "capacity", "seats_left", "distance_km"],
+        "properties": {
+            "id": {"type": "integer"},
+            "event_id": {"type": "integer"},
+            "title": {"type": "string"},
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "lab": {"type": "object", "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+            "city": {"type": "object", "required": ["adcode", "name"],
+                     "properties": {"adcode": {"type": "string", "pattern": "^[0-9]{6}$"},
+                                    "name": {"type": "string"}}},
+            "venue": {"type": "string"},
+            "starts_at": ISO_TIME,
+            "ends_at": ISO_TIME,
+            "capacity": {"type": "integer", "minimum": 1},
+            "seats_left": {"type": "integer", "minimum": 0},
+            "distance_km": {"type": ["number", "null"], "minimum": 0,
+                            "description": "Geodesic distance from the search point; null "
+                                           "when the search had none."},
+        },
+    },
+    "SlotDetail": {
+        "allOf": [_ref("Slot"), {"type": "object", "required": ["description"],
+                                 "properties": {"description": {"type": "string"}}}],
+    },
+    "SlotPage": {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("Slot")},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    },
+    "BookingRequest": {
+        "type": "object",
+        "required": ["name", "phone", "party_size", "consent"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 40,
+                     "description": "1–40 characters after trimming"},
+            "phone": {"type": "string", "maxLength": 30,
+                      "description": "Mainland mobile 1[3-9]xxxxxxxxx; +86, spaces and dashes "
+                                     "are accepted; stored as 11 digits",
+                      "examples": ["13800138000", "+86 138-0013-8000"]},
+            "party_size": {"type": "integer", "minimum": 1,
+                           "description": "1 to the slot's largest party (default 4)"},
+            "consent": {"type": "boolean", "const": True,
+                        "description": "Agreement to the purpose statement"},
+        },
+    },
+    "BookingCreated": {
+        "type": "object",
+        "required": ["code", "status", "party_size", "waitlist_position", "manage_token"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{8}$"},
+            "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
+            "party_size": {"type": "integer", "minimum": 1},
+            "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
+            "manage_token": {"type": "string", "minLength": 43,
+                             "description": "Secret (256 bits); the key of /bookings/{token}"},
+        },
+    },
+    "Booking": {
+        "type": "object",
+        "required": ["code", "status", "party_size", "waitlist_position", "slot_id",
+                     "checked_in_at", "phone"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{8}$"},
+            "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
+            "party_size": {"type": "integer", "minimum": 1},
+            "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
+            "slot_id": {"type": "integer"},
+            "checked_in_at": {**ISO_TIME, "type": ["string", "null"]},
+            "phone": {"type": "string", "description": "Masked: 138****5678",
+                      "pattern": "^([0-9]{3}\\*{4}[0-9]{4})?$"},
+            "cancelled_by": {"type": ["string", "null"], "enum": ["citizen", "lab", "event", None],
+                             "description": "Who cancelled: the citizen, the lab (this slot) "
+                                            "or the lab's whole event"},
+        },
+    },
+    "StatsFigures": {
+        "type": "object",
+        "required": ["labs", "events", "slots", "capacity", "bookings", "people", "checked_in",
+                     "walk_ins", "visits"],
+        "properties": {
+            "labs": {"type": "integer"}, "events": {"type": "integer"},
+            "slots": {"type": "integer"}, "capacity": {"type": "integer"},
+            "bookings": {"type": "integer"}, "people": {"type": "integer"},
+            "waitlisted": {"type": "integer"}, "checked_in": {"type": "integer"},
+            "walk_ins": {"type": "integer"},
+            "visits": {"type": "integer", "description": "人次 = people checked in + walk-ins"},
+            "attendance_rate": {"type": ["number", "null"]},
+        },
+    },
+    "StatsGroup": {
+        "allOf": [_ref("StatsFigures"), {
+            "type": "object", "required": ["key", "name"],
+            "properties": {"key": {"type": "string"}, "name": {"type": "string"}}}],
+    },
+    "Stats": {
+        "type": "object",
+        "required": ["totals", "groups"],
+        "properties": {
+            "campaign": {"type": "object", "properties": {
+                "year": {"type": "integer"}, "edition": {"type": "integer"},
+                "theme": {"type": "string"}, "starts_on": {"type": "string", "format": "date"},
+                "ends_on": {"type": "string", "format": "date"}}},
+            "group_by": {"type": "string", "enum": ["province", "city", "kind", "date"]},
+            "totals": _ref("StatsFigures"),
+            "groups": {"type": "array", "items": _ref("StatsGroup")},
+        },
+    },
+}
+
+TOKEN_PARAM = {"name": "manage_token", "in": "path", "required": True,
+               "schema": {"type": "string", "minLength": 20, "maxLength": 64},
+               "description": "The secret token from the booking's answer"}
+SLOT_PARAM = {"name": "slot_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+RATE_LIMITED = _error("Too many requests (per IP generous, per phone tight)")
+
+PATHS: dict = {
+    "/cities": {"get": {
+        "operationId": "listCities",
+        "summary": "Cities and districts matching a name (simplified, traditional, pinyin) or adcode",
+        "parameters": [
+            {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+            _query("province", {"type": "string"}, "Limit to a province (adcode or name)"),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}, "")],
+        "responses": {
+            "200": _json({"type": "array", "items": _ref("City")}, "Best match first"),
+            "400": _error("Missing q or unknown province"),
+            "404": _error("No city matches; the closest names are in the message"),
+        },
+    }},
+    "/slots": {"get": {
+        "operationId": "searchSlots",
+        "summary": "Search future slots of published events (soonest first, or nearest first "
+                   "with a point)",
+        "parameters": [
+            _query("city", {"type": "string"},
+                   "Adcode or name in any spelling: 长沙, 長沙, 长沙市, changsha; a district "
+                   "name or adcode also limits to that district"),
+            _query("district", {"type": "string"}, "District adcode or name"),
+            _query("kind", {"type": "string", "enum": list(KINDS)}, ""),
+            _query("date_from", {"type": "string", "format": "date"}, "Beijing date, inclusive"),
+            _query("date_to", {"type": "string", "format": "date"}, "Beijing date, inclusive"),
+            _query("q", {"type": "string", "maxLength": 100},
+                   "Keywords in the title, lab name or testing items"),
+            _query("lat", {"type": "number", "minimum": -90, "maximum": 90}, ""),
+            _query("lon", {"type": "number", "minimum": -180, "maximum": 180}, ""),
+            _query("radius_km", {"type": "number", "exclusiveMinimum": 0,
+                                 "maximum": MAX_RADIUS_KM},
+                   "Within this distance of lat/lon, or of the city's centre (default 50 with "
+                   "a point)"),
+            _query("available", {"type": "string", "enum": ["1", "true", "0", "false"]},
+                   "Only slots with free seats"),
+            _query("page", {"type": "integer", "minimum": 1, "default": 1}, ""),
+            _query("per_page", {"type": "integer", "minimum": 1, "default": DEFAULT_PER_PAGE},
+                   f"At most {MAX_PER_PAGE} (larger values are capped)"),
+        ],
+        "responses": {
+            "200": _json(_ref("SlotPage"), "One page of slots and the total"),
+            "400": _error("Bad parameter, or ambiguous_city (candidates in fields.city)"),
+            "404": _error("unknown_city: the closest names are in fields.city"),
+        },
+    }},
+    "/slots/{slot_id}": {"get": {
+        "operationId": "getSlot",
+        "parameters": [SLOT_PARAM],
+        "responses": {"200": _json(_ref("SlotDetail"), "The slot, with the event's description"),
+                      "404": _error("No such published slot")},
+    }},
+    "/slots/{slot_id}/bookings": {"post": {
+        "operationId": "bookSlot",
+        "summary": "Book seats: confirmed when they fit, else waitlisted; the same phone on the "
+                   "same slot gets its booking back",
+        "parameters": [SLOT_PARAM],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("BookingRequest")}}},
+        "responses": {
+            "201": _json(_ref("BookingCreated"), "Booked (confirmed or waitlisted)"),
+            "200": _json(_ref("BookingCreated"),
+                         "This phone already holds a booking on the slot: that booking"),
+            "400": _error("Body is not a JSON object"),
+            "404": _error("No such slot"),
+            "409": _error("booking_closed, slot_unavailable (cancelled or not public) or "
+                          "daily_limit"),
+            "413": _error("Body too large"),
+            "422": _error("invalid: field errors in fields"),
+            "429": RATE_LIMITED,
+            "503": _error("busy: try again after Retry-After seconds"),
+        },
+    }},
+    "/bookings/{manage_token}": {
+        "get": {
+            "operationId": "getBooking",
+            "parameters": [TOKEN_PARAM],
+            "responses": {"200": _json(_ref("Booking"), "The booking, phone masked"),
+                          "404": _error("No such booking")},
+        },
+        "delete": {
+            "operationId": "cancelBooking",
+            "summary": "Cancel; waitlisted bookings that now fit are promoted at once",
+            "parameters": [TOKEN_PARAM],
+            "responses": {"200": _json(_ref("Booking"), "The cancelled booking"),
+                          "404": _error("No such booking"),
+                          "409": _error("not_cancellable: already started or checked in"),
+                          "503": _error("busy: try again after Retry-After seconds")},
+        },
+    },
+    "/stats": {"get": {
+        "operationId": "getStats",
+        "summary": "Participation totals (aggregates only)",
+        "parameters": [
+            _query("campaign", {"type": "integer"}, "Campaign year (default: the current one)"),
+            _query("group_by", {"type": "string", "enum": ["province", "city", "kind", "date"],
+                                "default": "province"}, ""),
+            _query("province", {"type": "string"}, "Province adcode"),
+            _query("kind", {"type": "string", "enum": list(KINDS)}, ""),
+        ],
+        "responses": {"200": _json(_ref("Stats"), "Totals and groups"),
+                      "400": _error("Bad parameter"),
+                      "404": _error("No campaign for that year")},
+    }},
+    "/openapi.json": {"get": {
+        "operationId": "getOpenAPI",
+        "responses": {"200": {"description": "This document",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }},
+}
+
+
+def document(server_url: str = "/api/v1") -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "openday API",
+            "version": "1.0.0",
+            "summary": "National open day of inspection and testing laboratories",
+            "description": "No cookies, no CSRF; rate-limited. Times are ISO 8601 with the "
+                           "+08:00 offset. Errors answer 4xx with "
+                           "{\"error\": {\"code\", \"message\", \"fields\"}}.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return document(request.script_root + "/api/v1")

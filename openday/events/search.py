@@ -1,0 +1,346 @@
+"""Public search (SPEC §4): the one service behind ``/search`` and ``GET /api/v1/slots``.
+
+Only *listed* slots (event published, slot open) of approved labs that start in the future are
+ever found. Without a point the order is soonest first, paginated in SQL. With a point (``lat``/
+``lon``, or the city's centre when only ``radius_km`` is given) the candidates are prefiltered
+by a bounding box on the indexed ``Event.lat/lon``, measured once per distinct location with the
+geodesic distance, kept within ``radius_km``, sorted nearest first, and only the page's slots
+are loaded in full.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import gettext
+from sqlalchemy.orm import contains_eager
+
+from openday import clock
+from openday.events.models import Event, EventKind, Slot
+from openday.extensions import db
+from openday.geo import service as geo
+from openday.labs.models import Lab, LabStatus
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+DEFAULT_RADIUS_KM = 50.0
+MAX_RADIUS_KM = 500.0
+MAX_TEXT = 100
+KINDS = tuple(kind.value for kind in EventKind)
+
+
+def _(msgid: str, **variables) -> str:
+    """gettext in a request (the reader's language); the msgid itself elsewhere (CLI, jobs)."""
+    if has_request_context():
+        return gettext(msgid, **variables)
+    return msgid % variables if variables else msgid
+
+
+class SearchError(ValueError):
+    """The query cannot be answered as asked. ``code`` is the API's error code (unknown_city,
+    ambiguous_city, invalid), ``fields`` names the bad parameters, ``suggestions`` are regions
+    the city box could have meant."""
+
+    def __init__(self, code: str, message: str, fields: dict[str, Any] | None = None,
+                 suggestions: list | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.suggestions = suggestions or []
+
+
+@dataclass
+class SearchQuery:
+    city: str = ""
+    district: str = ""
+    kind: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    available: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+
+@dataclass
+class Hit:
+    slot: Slot
+    distance_km: float | None = None
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    city: Any = None          # geo Region of the city searched, if any
+    district: Any = None      # geo Region of the district, if any
+    point: tuple[float, float] | None = None
+    radius_km: float | None = None
+    query: SearchQuery = field(default_factory=SearchQuery)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+# ---- parsing -------------------------------------------------------------------------------------
+
+def _text(args: Mapping, name: str, fields: dict) -> str:
+    value = args.get(name) or ""
+    if not isinstance(value, str):
+        fields[name] = _("格式不正确。")
+        return ""
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        fields[name] = _("内容过长。")
+        return ""
+    return value
+
+
+def _date(args: Mapping, name: str, fields: dict) -> date | None:
+    raw = _text(args, name, fields)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        fields[name] = _("日期格式应为 YYYY-MM-DD。")
+        return None
+
+
+def _number(args: Mapping, name: str, fields: dict, low: float, high: float) -> float | None:
+    raw = _text(args, name, fields)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not low <= value <= high:
+        fields[name] = _("数值须在 %(low)s 到 %(high)s 之间。", low=low, high=high)
+        return None
+    return value
+
+
+def _int(args: Mapping, name: str, fields: dict, default: int, low: int) -> int:
+    raw = _text(args, name, fields)
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < low:
+        fields[name] = _("须为不小于 %(low)d 的整数。", low=low)
+        return default
+    return int(raw)
+
+
+def _flag(args: Mapping, name: str) -> bool:
+    value = args.get(name)
+    return isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "y")
+
+
+def parse_args(args: Mapping) -> SearchQuery:
+    """A query from URL parameters (the page's and the API's alike); SearchError on bad values."""
+    fields: dict[str, str] = {}
+    query = SearchQuery(
+        city=_text(args, "city", fields),
+        district=_text(args, "district", fields),
+        kind=_text(args, "kind", fields),
+        date_from=_date(args, "date_from", fields),
+        date_to=_date(args, "date_to", fields),
+        q=_text(args, "q", fields),
+        available=_flag(args, "available"),
+        lat=_number(args, "lat", fields, -90, 90),
+        lon=_number(args, "lon", fields, -180, 180),
+        radius_km=_number(args, "radius_km", fields, 0, MAX_RADIUS_KM),
+        page=_int(args, "page", fields, 1, 1),
+        per_page=min(_int(args, "per_page", fields, DEFAULT_PER_PAGE, 1), MAX_PER_PAGE),
+    )
+    if query.page > 100_000:
+        fields["page"] = _("页码过大。")
+    if query.kind and query.kind not in KINDS:
+        fields["kind"] = _("未知的活动类型。")
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        fields["date_to"] = _("结束日期不能早于开始日期。")
+    if (query.lat is None) != (query.lon is None) and "lat" not in fields and "lon" not in fields:
+        fields["lat" if query.lat is None else "lon"] = _("经纬度须同时提供。")
+    if query.radius_km is not None and query.radius_km <= 0:
+        fields["radius_km"] = _("半径须大于 0。")
+    if fields:
+        raise SearchError("invalid", _("搜索条件有误。"), fields)
+    return query
+
+
+# ---- places --------------------------------------------------------------------------------------
+
+def _resolve_city(text: str):
+    try:
+        return geo.resolve_city(text)
+    except geo.AmbiguousCity as exc:
+        names = [geo.full_name(r) for r in exc.candidates]
+        raise SearchError("ambiguous_city", _("“%(city)s”对应多个地区，请选择一个。", city=text),
+                          {"city": names}, exc.candidates) from None
+    except geo.UnknownCity as exc:
+        names = [r.name for r in exc.suggestions]
+        raise SearchError("unknown_city", _("没有找到城市“%(city)s”。", city=text),
+                          {"city": names}, exc.suggestions) from None
+
+
+def _places(query: SearchQuery):
+    """(city, district) regions named by the query; either may be None."""
+    city = district = None
+    if query.city:
+        region = _resolve_city(query.city)
+        if region.level == "district":
+            district, city = region, geo.city_of(region.adcode)
+        else:
+            city = region
+    if query.district:
+        text = query.district
+        region = geo.get_region(text) if text.isdigit() else None
+        if region is None and not text.isdigit():
+            try:
+                region = geo.resolve_city(text, province=city.province_adcode if city else None)
+            except geo.GeoError:
+                region = None
+        if region is None or region.level != "district" or (
+                city is not None and geo.city_of(region.adcode).adcode != city.adcode):
+            raise SearchError("invalid", _("搜索条件有误。"), {"district": _("未知的区县。")})
+        district, city = region, geo.city_of(region.adcode)
+    return city, district
+
+
+# ---- the search ----------------------------------------------------------------------------------
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filters(query: SearchQuery, city, district, now: datetime) -> list:
+    conditions = [Slot.listed.is_(True), Slot.starts_at > now, Lab.status == LabStatus.approved]
+    if city is not None:
+        conditions.append(Slot.city_adcode == city.adcode)
+    if district is not None:
+        conditions.append(Event.district_adcode == district.adcode)
+    if query.kind:
+        conditions.append(Slot.kind == query.kind)
+    if query.date_from:
+        conditions.append(Slot.starts_at >= clock.china_datetime(query.date_from, 0))
+    if query.date_to:
+        conditions.append(Slot.starts_at < clock.china_datetime(query.date_to + timedelta(days=1), 0))
+    if query.available:
+        conditions.append(Slot.seats_taken < Slot.capacity)
+    for term in query.q.split()[:5]:
+        pattern = _like_pattern(term)
+        conditions.append(sa.or_(*(column.ilike(pattern, escape="\\")
+                                   for column in (Event.title, Lab.name, Event.testing_items))))
+    return conditions
+
+
+def _base(conditions) -> sa.Select:
+    return (sa.select(Slot).join(Slot.event).join(Event.lab).where(*conditions)
+            .options(contains_eager(Slot.event).contains_eager(Event.lab)))
+
+
+def search(query: SearchQuery) -> SearchResult:
+    """Slots matching ``query``, one page of them, with the total. SearchError for an unknown or
+    ambiguous city or a point that cannot be had."""
+    city, district = _places(query)
+    point: tuple[float, float] | None = None
+    radius = query.radius_km
+    if query.lat is not None and query.lon is not None:
+        point = (query.lat, query.lon)
+    elif radius is not None:
+        place = district or city
+        if place is None:
+            raise SearchError("invalid", _("搜索条件有误。"),
+                              {"lat": _("按距离搜索需要位置或城市。")})
+        point = (place.lat, place.lon)
+    if point is not None and radius is None:
+        radius = DEFAULT_RADIUS_KM
+
+    conditions = _filters(query, city, district, clock.now())
+    offset = (query.page - 1) * query.per_page
+    result = SearchResult(hits=[], total=0, page=query.page, per_page=query.per_page, city=city,
+                          district=district, point=point, radius_km=radius, query=query)
+    if point is None:
+        result.total = db.session.execute(
+            sa.select(sa.func.count(Slot.id)).select_from(Slot).join(Slot.event).join(Event.lab)
+            .where(*conditions)).scalar_one()
+        slots = db.session.execute(
+            _base(conditions).order_by(Slot.starts_at, Slot.id).offset(offset).limit(query.per_page)
+        ).scalars().unique().all()
+        result.hits = [Hit(slot) for slot in slots]
+        return result
+
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(point[0], point[1], radius)
+    conditions += [Event.lat.between(min_lat, max_lat), Event.lon.between(min_lon, max_lon)]
+    rows = db.session.execute(
+        sa.select(Slot.id, Slot.starts_at, Event.lat, Event.lon)
+        .select_from(Slot).join(Slot.event).join(Event.lab).where(*conditions)).all()
+    measured: dict[tuple[float, float], float] = {}
+    candidates = []
+    for slot_id, starts_at, lat, lon in rows:
+        if (lat, lon) not in measured:  # many slots share one venue: measure it once
+            measured[(lat, lon)] = geo.distance_km(point[0], point[1], lat, lon)
+        distance = measured[(lat, lon)]
+        if distance <= radius:
+            candidates.append((distance, starts_at, slot_id))
+    candidates.sort()
+    result.total = len(candidates)
+    page = candidates[offset:offset + query.per_page]
+    by_id = {slot.id: slot for slot in db.session.execute(
+        _base([Slot.id.in_([c[2] for c in page])])).scalars().unique().all()} if page else {}
+    result.hits = [Hit(by_id[slot_id], round(distance, 2))
+                   for distance, _start, slot_id in page if slot_id in by_id]
+    return result
+
+
+# ---- presenting ----------------------------------------------------------------------------------
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in Beijing time, with its +08:00 offset (SPEC §6)."""
+    return clock.local(moment).isoformat() if moment is not None else None
+
+
+def venue(event: Event) -> str:
+    if event.venue_name and event.venue_address:
+        return f"{event.venue_name}（{event.venue_address}）"
+    return event.venue_name or event.venue_address
+
+
+def slot_item(slot: Slot, distance_km: float | None = None) -> dict:
+    """A slot as SPEC §6 lists it (``GET /api/v1/slots`` items)."""
+    event = slot.event
+    region = geo.get_region(slot.city_adcode)
+    return {
+        "id": slot.id,
+        "event_id": slot.event_id,
+        "title": event.title,
+        "kind": slot.kind,
+        "lab": {"id": event.lab.id, "name": event.lab.name},
+        "city": {"adcode": slot.city_adcode, "name": region.name if region else ""},
+        "venue": venue(event),
+        "starts_at": iso(slot.starts_at),
+        "ends_at": iso(slot.ends_at),
+        "capacity": slot.capacity,
+        "seats_left": slot.seats_left,
+        "distance_km": distance_km,
+    }
+
+
+def public_slot(slot_id: int) -> Slot | None:
+    """A listed slot of an approved lab (past ones too), with its event and lab; None otherwise."""
+    return db.session.execute(
+        _base([Slot.id == slot_id, Slot.listed.is_(True), Lab.status == LabStatus.approved])
+    ).scalars().unique().one_or_none()
