@@ -1,1 +1,359 @@
-"""Stats: service."""
+"""Participation totals: what a campaign reached, for regulators, the public page and the API.
+
+Everything here reads the counters the booking service keeps on each ``Slot`` (seats taken,
+bookings confirmed and waitlisted, people checked in, walk-ins) and the slot's copies of its
+event's campaign, lab, city, kind and visibility. A report is ONE aggregate query per grouping over
+the slot table: never ``COUNT(*)`` over bookings, never a query per row, so it stays fast with
+hundreds of thousands of slots and millions of bookings.
+
+What counts (the campaign reports these figures, so the rules are spelled out once, here):
+
+- ``labs``, ``events``, ``slots`` and ``capacity`` count only *listed* slots (event published,
+  slot open): what the public could book. A cancelled slot or event, or a draft, offers nothing.
+- ``bookings`` (confirmed bookings), ``people`` (seats in them), ``waitlisted``, ``checked_in``
+  and ``walk_ins`` are summed over *every* slot of the campaign. Cancelling a slot or an event
+  cancels its bookings, so the booking service has already brought those counters to zero; people
+  who really came (checked in, walked in) before a slot was withdrawn are still counted.
+- ``visits`` (人次, the figure the campaign publishes) = ``checked_in`` + ``walk_ins``.
+- ``attendance_rate`` = ``checked_in`` / ``people``, None when nobody booked.
+- ``labs`` and ``events`` are distinct counts: a lab offering a tour and a lecture is one lab in
+  the totals but counts once under each kind, and an event with slots on two days counts on each
+  day. So group sums equal the totals for the additive figures (slots … visits), while ``labs``
+  and ``events`` summed over groups can exceed them.
+- A slot belongs to the province and city of its venue (``Slot.city_adcode``), which for an
+  off-site event may differ from the lab's own address; the date is the Beijing date of its start.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import gettext
+
+from openday.accounts.models import NATIONAL, Role, User
+from openday.events.models import Campaign, EventKind, Slot
+from openday.events.service import current_campaign
+from openday.extensions import db
+from openday.geo.service import get_region, provinces
+from openday.labs.models import Lab, LabStatus
+
+GROUPINGS = ("province", "city", "kind", "date")
+
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction (Babel's default keyword); translated where it is shown."""
+    return msgid
+
+
+# Chinese msgids (SPEC glossary), translated by ``translate`` in a request's locale.
+KIND_LABELS = {
+    EventKind.tour: N_("实地参观"),
+    EventKind.lecture: N_("科普讲座"),
+    EventKind.free_testing: N_("便民检测"),
+    EventKind.quiz: N_("知识问答"),
+    EventKind.training: N_("技术培训"),
+}
+
+
+def translate(msgid: str) -> str:
+    """The reader's language inside a request; the Chinese msgid elsewhere (commands, tests)."""
+    return gettext(msgid) if has_request_context() else msgid
+
+
+FIGURES = ("labs", "events", "slots", "capacity", "bookings", "people", "waitlisted",
+           "checked_in", "walk_ins", "visits")
+ADDITIVE = ("slots", "capacity", "bookings", "people", "waitlisted", "checked_in", "walk_ins",
+            "visits")
+
+
+class StatsError(ValueError):
+    """A request for totals that cannot be answered; ``field`` names the bad parameter."""
+
+    def __init__(self, field_name: str, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+        self.code = code
+
+
+class UnknownCampaign(StatsError):
+    def __init__(self, year: int | None) -> None:
+        super().__init__("campaign", f"no campaign for year {year}" if year else "no current campaign",
+                         code="not_found")
+
+
+@dataclass
+class Figures:
+    labs: int = 0
+    events: int = 0
+    slots: int = 0
+    capacity: int = 0
+    bookings: int = 0
+    people: int = 0
+    waitlisted: int = 0
+    checked_in: int = 0
+    walk_ins: int = 0
+
+    @property
+    def visits(self) -> int:
+        return self.checked_in + self.walk_ins
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return round(self.checked_in / self.people, 4) if self.people else None
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "visits": self.visits, "attendance_rate": self.attendance_rate}
+
+
+@dataclass
+class Group(Figures):
+    key: str = ""
+    name: str = ""
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "name": self.name, **super().as_dict()}
+
+
+@dataclass
+class Report:
+    campaign: Campaign
+    region: str | None          # province adcode the figures are limited to, None: national
+    kind: str | None
+    group_by: str | None
+    totals: Figures
+    groups: list[Group] = field(default_factory=list)
+
+
+# ---- scope -------------------------------------------------------------------------------------
+
+def scope_of(user: User) -> str | None:
+    """The province adcode a regulator is limited to; None for national regulators and admins."""
+    if user.role == Role.admin or user.region_scope in (None, "", NATIONAL):
+        return None
+    return user.region_scope[:2] + "0000"
+
+
+def province_key(adcode: str) -> str:
+    return adcode[:2] + "0000"
+
+
+def effective_region(scope: str | None, province: str | None) -> str | None:
+    """A province filter narrows the scope; it never widens it (StatsError when outside)."""
+    if not province:
+        return scope
+    if get_region(province) is None or get_region(province).level != "province":
+        raise StatsError("province", "unknown province")
+    if scope and province_key(province) != province_key(scope):
+        raise StatsError("province", "province outside your scope", code="forbidden")
+    return province_key(province)
+
+
+# ---- campaigns ---------------------------------------------------------------------------------
+
+def campaigns() -> list[Campaign]:
+    """Every edition, newest first (the filter's choices)."""
+    return list(db.session.execute(db.select(Campaign).order_by(Campaign.year.desc())).scalars())
+
+
+def find_campaign(year: int | None = None) -> Campaign:
+    """The campaign of ``year``, or the current one; UnknownCampaign when there is none."""
+    if year is None:
+        found = current_campaign() or db.session.execute(
+            db.select(Campaign).order_by(Campaign.year.desc()).limit(1)).scalar_one_or_none()
+    else:
+        found = db.session.execute(
+            db.select(Campaign).where(Campaign.year == year)).scalar_one_or_none()
+    if found is None:
+        raise UnknownCampaign(year)
+    return found
+
+
+# ---- the aggregate query -----------------------------------------------------------------------
+
+def _aggregates() -> list:
+    """The figures as SQL aggregates over Slot, labelled like ``Figures``' fields."""
+    listed = Slot.listed.is_(True)
+    return [
+        sa.func.count(sa.distinct(sa.case((listed, Slot.lab_id)))).label("labs"),
+        sa.func.count(sa.distinct(sa.case((listed, Slot.event_id)))).label("events"),
+        sa.func.count(sa.case((listed, Slot.id))).label("slots"),
+        sa.func.coalesce(sa.func.sum(sa.case((listed, Slot.capacity), else_=0)), 0).label("capacity"),
+        sa.func.coalesce(sa.func.sum(Slot.confirmed_count), 0).label("bookings"),
+        sa.func.coalesce(sa.func.sum(Slot.seats_taken), 0).label("people"),
+        sa.func.coalesce(sa.func.sum(Slot.waitlisted_count), 0).label("waitlisted"),
+        sa.func.coalesce(sa.func.sum(Slot.checked_in_people), 0).label("checked_in"),
+        sa.func.coalesce(sa.func.sum(Slot.walk_ins), 0).label("walk_ins"),
+    ]
+
+
+_FIELDS = tuple(f for f in FIGURES if f != "visits")
+
+
+def _figures(row, cls=Figures, **extra) -> Figures:
+    return cls(**{name: int(getattr(row, name) or 0) for name in _FIELDS}, **extra)
+
+
+def beijing_date(dialect_name: str) -> sa.ColumnElement:
+    """The Beijing calendar date of a slot's start, in SQL the database at hand understands.
+
+    SQLite stores UTC as naive text and has no time zones; China has kept UTC+8 without
+    daylight saving since 1991, so adding eight hours is exact there. PostgreSQL converts properly.
+    """
+    if dialect_name == "sqlite":
+        return sa.func.date(Slot.starts_at, "+8 hours")
+    return sa.cast(sa.func.timezone("Asia/Shanghai", Slot.starts_at), sa.Date)
+
+
+def _group_key(group_by: str) -> sa.ColumnElement:
+    if group_by == "province":
+        return sa.func.substr(Slot.city_adcode, 1, 2)
+    if group_by == "city":
+        return Slot.city_adcode
+    if group_by == "kind":
+        return Slot.kind
+    if group_by == "date":
+        return beijing_date(db.session.get_bind().dialect.name)
+    raise StatsError("group_by", f"group_by must be one of {', '.join(GROUPINGS)}")
+
+
+def _filtered(query: sa.Select, region: str | None, kind: str | None) -> sa.Select:
+    if region:
+        # A range on the adcode rather than LIKE, so an index on city_adcode can serve it.
+        prefix = region[:2]
+        query = query.where(Slot.city_adcode >= prefix + "0000",
+                            Slot.city_adcode < f"{int(prefix) + 1:02d}0000")
+    if kind:
+        query = query.where(Slot.kind == kind)
+    return query
+
+
+def _check_kind(kind: str | None) -> str | None:
+    if not kind:
+        return None
+    if kind not in EventKind.__members__:
+        raise StatsError("kind", "unknown kind")
+    return kind
+
+
+def totals(campaign: Campaign, region: str | None = None, kind: str | None = None) -> Figures:
+    query = _filtered(sa.select(*_aggregates()).where(Slot.campaign_id == campaign.id),
+                      region, _check_kind(kind))
+    return _figures(db.session.execute(query).one())
+
+
+def groups(campaign: Campaign, group_by: str, region: str | None = None,
+           kind: str | None = None) -> list[Group]:
+    """One aggregate query; groups in a stable order (adcode, kind code, date). A group with
+    nothing to show (only draft events there) is left out."""
+    key = _group_key(group_by).label("key")
+    query = _filtered(sa.select(key, *_aggregates()).where(Slot.campaign_id == campaign.id),
+                      region, _check_kind(kind)).group_by(key).order_by(key)
+    result = []
+    for row in db.session.execute(query):
+        if not any(getattr(row, name) for name in _FIELDS):
+            continue  # only drafts there: nothing offered, nobody came (sums are unchanged)
+        code = _key_text(group_by, row.key)
+        result.append(_figures(row, Group, key=code, name=group_name(group_by, code)))
+    if group_by == "kind":  # the campaign's own order of kinds, not the alphabet's
+        order = list(EventKind.__members__)
+        result.sort(key=lambda g: order.index(g.key) if g.key in order else len(order))
+    return result
+
+
+def _key_text(group_by: str, raw) -> str:
+    if group_by == "province":
+        return f"{raw}0000"
+    if group_by == "date":
+        return raw.isoformat() if isinstance(raw, date) else str(raw)
+    return str(raw)
+
+
+def group_name(group_by: str, key: str) -> str:
+    if group_by in ("province", "city"):
+        region = get_region(key)
+        return region.name if region else key
+    if group_by == "kind":
+        return translate(KIND_LABELS[key]) if key in KIND_LABELS else key
+    return key
+
+
+def report(year: int | None = None, group_by: str | None = "province", scope: str | None = None,
+           province: str | None = None, kind: str | None = None) -> Report:
+    """Totals of a campaign (default: the current one) within a scope, and one grouping of them.
+
+    ``scope`` is the caller's own limit (a provincial regulator's province, None for everything);
+    ``province`` and ``kind`` are filters chosen by the reader. Raises StatsError on bad input.
+    """
+    if group_by is not None and group_by not in GROUPINGS:
+        raise StatsError("group_by", f"group_by must be one of {', '.join(GROUPINGS)}")
+    kind = _check_kind(kind)
+    region = effective_region(scope, province)
+    campaign = find_campaign(year)
+    return Report(campaign=campaign, region=region, kind=kind, group_by=group_by,
+                  totals=totals(campaign, region, kind),
+                  groups=groups(campaign, group_by, region, kind) if group_by else [])
+
+
+# ---- edition over edition ----------------------------------------------------------------------
+
+@dataclass
+class Edition(Figures):
+    year: int = 0
+    edition: int = 0
+    theme: str = ""
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "edition": self.edition, "theme": self.theme,
+                **super().as_dict()}
+
+
+def editions(region: str | None = None, kind: str | None = None) -> list[Edition]:
+    """The totals of every campaign side by side, newest first: one query grouped by campaign."""
+    query = _filtered(sa.select(Slot.campaign_id, *_aggregates()).group_by(Slot.campaign_id),
+                      region, _check_kind(kind))
+    rows = {row.campaign_id: row for row in db.session.execute(query)}
+    result = []
+    for campaign in campaigns():
+        extra = {"year": campaign.year, "edition": campaign.edition, "theme": campaign.theme}
+        row = rows.get(campaign.id)
+        result.append(_figures(row, Edition, **extra) if row else Edition(**extra))
+    return result
+
+
+# ---- helpers for pages -------------------------------------------------------------------------
+
+def province_choices(scope: str | None) -> list[tuple[str, str]]:
+    """Provinces a reader may filter by: all of them, or just the one in a regulator's scope."""
+    return [(p.adcode, p.name) for p in provinces()
+            if scope is None or p.adcode == province_key(scope)]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(str(code), translate(label)) for code, label in KIND_LABELS.items()]
+
+
+CSV_COLUMNS = ("key", "name", *FIGURES, "attendance_rate")
+
+
+def csv_rows(report_: Report) -> list[list]:
+    """The table of a report as CSV rows: groups, then the totals line. Aggregates only."""
+    rows = []
+    for group in report_.groups:
+        data = group.as_dict()
+        rows.append([data[c] if data[c] is not None else "" for c in CSV_COLUMNS])
+    total = report_.totals.as_dict()
+    rows.append(["", translate(N_("合计"))] + [total[c] if total[c] is not None else ""
+                                        for c in CSV_COLUMNS[2:]])
+    return rows
+
+
+def pending_labs(scope: str | None) -> int:
+    """Labs waiting for approval in a regulator's scope (the dashboard's call to action)."""
+    query = sa.select(sa.func.count(Lab.id)).where(Lab.status == LabStatus.pending)
+    if scope:
+        query = query.where(Lab.province_adcode == province_key(scope))
+    return db.session.execute(query).scalar_one()
