@@ -18,3 +18,65 @@ max_requests_jitter = 2_000
 accesslog = os.environ.get("OPENDAY_ACCESS_LOG") or None
 # Access logs show paths; manage tokens live in paths, so log the route's pattern-free form only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+# ---- Privacy (SPEC §7): logs never carry a manage token or a phone number ----------------------
+# The manage token *is* the path of /bookings/<token>, /bookings/<token>.ics and
+# /api/v1/bookings/<token>, so every access-log atom (path, request line, referer, headers) and
+# every error-log record, including Flask's "Exception on /bookings/<token>" and tracebacks, is
+# passed through `redact` before it is written.
+import logging  # noqa: E402
+import re  # noqa: E402
+
+from gunicorn.glogging import Logger  # noqa: E402
+
+_TOKEN_PATH = re.compile(r"(/bookings/)(?!\[token\])[^/?#\s\"'.]+")
+_PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])")
+
+
+def redact(text: str) -> str:
+    return _PHONE.sub("[phone]", _TOKEN_PATH.sub(r"\1[token]", text))
+
+
+class RedactFilter(logging.Filter):
+    """Rewrites a record's message and traceback without tokens or phone numbers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to logging's own error path
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+REDACT = RedactFilter()
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with every access-log atom and error-log record redacted."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(REDACT)
+        self.access_log.addFilter(REDACT)
+
+
+logger_class = RedactingLogger
+
+
+def post_worker_init(worker):
+    # Flask logs through its default handler (to wsgi.errors, i.e. gunicorn's error log) and the
+    # app's own loggers propagate to it: filter there too.
+    from flask.logging import default_handler
+    default_handler.addFilter(REDACT)
+    logging.getLogger("openday").addFilter(REDACT)
