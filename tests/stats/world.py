@@ -1,8 +1,7 @@
 """A small campaign with bookings of every kind, for the totals' tests (stats and API).
 
-Booking and cancelling go through the booking service, which keeps each slot's counters; check-in
-and walk-ins change the counters the way the lab's check-in does (``Booking.checked_in_at`` and
-``Slot.checked_in_people`` / ``Slot.walk_ins``). The expected figures are always recomputed from
+Booking and cancelling go through the booking service, check-in, walk-ins and cancelling a slot
+through the lab's (``openday.bookings.staff``): they keep each slot's counters. The expected figures are always recomputed from
 the booking and slot tables (``figures_from_tables``), never copied from the code under test.
 """
 from __future__ import annotations
@@ -14,7 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from openday import clock
-from openday.bookings import service
+from openday.bookings import service, staff
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 
@@ -30,7 +29,7 @@ def next_phone() -> str:
 
 
 class Ledger:
-    """Book, cancel, check in and record walk-ins on slots."""
+    """Book, cancel, check in and record walk-ins on slots, through the services that do it."""
 
     def __init__(self, db):
         self.db = db
@@ -47,29 +46,16 @@ class Ledger:
         service.cancel(booking, by=by)
 
     def check_in(self, booking: Booking) -> None:
-        booking = self.db.session.get(Booking, booking.id)
-        assert booking.status == BookingStatus.confirmed and booking.checked_in_at is None
-        booking.checked_in_at = clock.now()
-        booking.slot.checked_in_people += booking.party_size
-        self.db.session.commit()
+        result = staff.check_in(booking.slot.lab_id, booking.code)
+        assert result.outcome == "checked_in"
 
     def walk_ins(self, slot, people: int) -> None:
-        slot = self.db.session.get(Slot, slot.id)
-        slot.walk_ins += people
+        staff.add_walk_ins(slot.lab_id, slot.id, people)
         self.walk_ins_recorded[slot.id] = self.walk_ins_recorded.get(slot.id, 0) + people
-        self.db.session.commit()
 
     def cancel_slot(self, slot) -> None:
         """The lab withdraws a slot: it leaves the listings and its bookings are cancelled."""
-        slot = self.db.session.get(Slot, slot.id)
-        slot.status = SlotStatus.cancelled  # first, so cancelling promotes nobody
-        slot.listed = False
-        self.db.session.commit()
-        active = self.db.session.execute(
-            sa.select(Booking).where(Booking.slot_id == slot.id,
-                                     Booking.status != BookingStatus.cancelled)).scalars().all()
-        for booking in active:
-            service.cancel(booking, by=CancelledBy.lab)
+        staff.cancel_slot(slot, "场地临时检修")
 
 
 @dataclass
