@@ -1,0 +1,177 @@
+"""The regulator's dashboard and stats page, its CSV, and the public participation page."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from openday.stats import service
+from tests.stats.world import KNOWN_PHONE, KNOWN_PHONE_MASKED, figures_from_tables
+
+
+def _num(n: int) -> str:
+    return f"{n:,}"
+
+
+def _chart_data(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="stats-data">(.*?)</script>', html, re.S)
+    assert match, "no chart data block"
+    return json.loads(match.group(1))
+
+
+def _csv(response) -> list[list[str]]:
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())  # BOM: spreadsheets read it as UTF-8
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def national(create_user, login):
+    user = create_user(role="regulator")
+    login(user)
+    return user
+
+
+@pytest.fixture
+def hunan(create_user, login):
+    user = create_user(role="regulator", region_scope="430000")
+    login(user)
+    return user
+
+
+def test_regulator_stats_shows_the_totals_with_charts(client, db, world, national):
+    page = client.get("/regulator/stats")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    expected = figures_from_tables(db, world)
+    for figure in ("visits", "labs", "events", "slots", "capacity", "people", "checked_in"):
+        assert f'<div class="fs-4 fw-semibold">{_num(expected[figure])}</div>' in html, figure
+    assert "湖南省" in html and "上海市" in html
+    data = _chart_data(html)
+    assert data["region"]["names"] == ["上海市", "湖南省"]
+    assert sum(data["region"]["visits"]) == expected["visits"]
+    assert sum(data["dates"]["bookings"]) == expected["bookings"]
+    assert sum(k["value"] for k in data["kinds"]) == expected["people"]
+    assert 'src="/static/vendor/echarts/echarts.min.js"' in html
+    assert 'src="/static/js/stats.js"' in html
+
+
+def test_pages_carry_no_inline_script_or_style(client, world, national):
+    for url in ("/regulator/stats", "/regulator/", "/participation"):
+        html = client.get(url).get_data(as_text=True)
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, (url, tag)
+        assert " style=" not in html, url
+
+
+def test_no_phone_number_on_the_stats_page_or_its_csv(client, world, national):
+    pages = [client.get("/regulator/stats"), client.get("/regulator/"),
+             client.get("/participation")]
+    for group_by in service.GROUPINGS:
+        pages.append(client.get(f"/regulator/stats.csv?group_by={group_by}"))
+    for response in pages:
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        assert KNOWN_PHONE not in body and KNOWN_PHONE_MASKED not in body
+        assert "张三" not in body  # nor a citizen's name
+
+
+def test_csv_export_of_the_table(client, db, world, national):
+    rows = _csv(client.get("/regulator/stats.csv"))
+    header, *groups, total = rows
+    assert header[:3] == ["代码", "名称", "机构数"]
+    assert [row[0] for row in groups] == ["310000", "430000"]
+    expected = figures_from_tables(db, world)
+    figures = dict(zip(service.FIGURES, map(int, total[2:2 + len(service.FIGURES)])))
+    assert figures == {k: expected[k] for k in service.FIGURES}
+    by_kind = _csv(client.get("/regulator/stats.csv?group_by=kind"))
+    assert [row[0] for row in by_kind[1:-1]] == ["tour", "lecture", "free_testing", "quiz"]
+    assert client.get("/regulator/stats.csv?group_by=lab").status_code == 400
+
+
+def test_filters_for_campaign_province_and_kind(client, db, world, national):
+    html = client.get(f"/regulator/stats?campaign={world.previous.year}").get_data(as_text=True)
+    old = figures_from_tables(db, world, campaign=world.previous)
+    assert _chart_data(html)["region"]["visits"] == [old["visits"]]
+    html = client.get("/regulator/stats?province=430000&kind=tour").get_data(as_text=True)
+    data = _chart_data(html)
+    assert data["region"]["names"] == ["长沙市"]  # a province's page groups by city
+    assert data["region"]["visits"] == [
+        figures_from_tables(db, world, province="430000", kind="tour")["visits"]]
+    rows = _csv(client.get("/regulator/stats.csv?province=310000&group_by=city"))
+    assert [row[1] for row in rows[1:-1]] == ["上海市"]
+
+
+def test_bad_filters_fall_back_to_the_defaults(client, db, world, national):
+    page = client.get("/regulator/stats?campaign=1999&province=xx&kind=party")
+    assert page.status_code == 200
+    data = _chart_data(page.get_data(as_text=True))
+    assert sum(data["region"]["visits"]) == figures_from_tables(db, world)["visits"]
+
+
+def test_a_provincial_regulator_sees_only_its_province(client, db, world, hunan):
+    html = client.get("/regulator/stats").get_data(as_text=True)
+    expected = figures_from_tables(db, world, province="430000")
+    assert f'<div class="fs-4 fw-semibold">{_num(expected["visits"])}</div>' in html
+    data = _chart_data(html)
+    assert data["region"]["names"] == ["长沙市", "株洲市"]
+    assert "上海市" not in html
+    # Asking for another province changes nothing: it is not among its choices.
+    other = client.get("/regulator/stats?province=310000").get_data(as_text=True)
+    assert _chart_data(other) == data and "上海市" not in other
+    for url in ("/regulator/stats.csv", "/regulator/stats.csv?province=310000",
+                "/regulator/stats.csv?group_by=kind", "/regulator/stats.csv?group_by=date"):
+        rows = _csv(client.get(url))
+        assert "上海市" not in str(rows) and "310000" not in str(rows)
+        total = dict(zip(service.FIGURES, map(int, rows[-1][2:2 + len(service.FIGURES)])))
+        assert total == {k: expected[k] for k in service.FIGURES}, url
+    home = client.get("/regulator/").get_data(as_text=True)
+    assert "湖南省" in home and f"{_num(expected['visits'])}" in home
+
+
+@pytest.mark.parametrize("url", ["/regulator/", "/regulator/stats", "/regulator/stats.csv"])
+def test_only_regulators_and_admins(client, create_user, create_lab, login, url, campaign):
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    login(create_user(role="lab", lab=create_lab()))
+    assert client.get(url).status_code == 403
+
+
+def test_admin_sees_everything(client, db, world, create_user, login):
+    login(create_user(role="admin"))
+    data = _chart_data(client.get("/regulator/stats").get_data(as_text=True))
+    assert sum(data["region"]["visits"]) == figures_from_tables(db, world)["visits"]
+
+
+def test_regulator_home_links_to_its_work(client, world, create_lab, hunan):
+    create_lab(name="待审核", status="pending", city="430100")
+    create_lab(name="别省待审核", status="pending", city="310100", district="310101")
+    html = client.get("/regulator/").get_data(as_text=True)
+    assert 'href="/regulator/labs"' in html
+    assert 'href="/regulator/notices"' in html and 'href="/regulator/stats"' in html
+    assert "待审核机构：1 家" in html
+
+
+def test_regulator_pages_without_any_campaign(client, national):
+    assert client.get("/regulator/").status_code == 200
+    assert client.get("/regulator/stats").status_code == 200
+    assert client.get("/participation").status_code == 200
+    assert client.get("/regulator/stats.csv").status_code == 404
+
+
+def test_public_participation_page(client, db, world):
+    page = client.get("/participation")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    expected = figures_from_tables(db, world)
+    assert f'<div class="fs-4 fw-semibold">{_num(expected["visits"])}</div>' in html
+    assert "湖南省" in html and "实地参观" in html
+    assert "导出 CSV" not in html  # the export is the regulators'
+    assert _chart_data(html)["region"]["names"] == ["上海市", "湖南省"]
+    assert KNOWN_PHONE not in html and "长沙检测所" not in html
+
+
+def test_public_page_in_english(client, world):
+    assert client.get("/participation?lang=en").status_code == 200
