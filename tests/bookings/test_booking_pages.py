@@ -1,0 +1,225 @@
+"""The citizen's booking lifecycle through the HTML forms (CSRF on, like a browser)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from openday import clock
+from openday.bookings import service
+from openday.bookings.models import Booking, BookingStatus, CancelledBy
+from openday.events.models import EventStatus, SlotStatus
+
+
+def form(name="李四", phone="138 0013 8000", party_size="2", consent="y"):
+    data = {"name": name, "phone": phone, "party_size": party_size}
+    if consent:
+        data["consent"] = consent
+    return data
+
+
+def only_booking(db) -> Booking:
+    db.session.rollback()
+    return db.session.execute(sa.select(Booking)).scalar_one()
+
+
+def test_booking_form_shows_slot_and_purpose_statement(client, create_slot):
+    slot = create_slot()
+    page = client.get(f"/slots/{slot.id}/book")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "走进食品检测实验室" in html and "长沙市产品质量检验所" in html
+    assert "仅用于确认您的名额" in html  # templates/bookings/_purpose.html
+    for field in ("name", "phone", "party_size", "consent", "csrf_token"):
+        assert f'name="{field}"' in html
+
+
+def test_book_then_manage_page_shows_code_qr_ics_and_link(client, db, create_slot):
+    slot = create_slot(capacity=5)
+    response = client.submit(f"/slots/{slot.id}/book", form())
+    assert response.status_code == 303
+    booking = only_booking(db)
+    assert response.headers["Location"].endswith(f"/bookings/{booking.manage_token}")
+    assert booking.phone == "13800138000" and booking.party_size == 2
+    assert booking.status == BookingStatus.confirmed
+
+    page = client.get(f"/bookings/{booking.manage_token}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert booking.code in html
+    assert "<svg" in html and "qrline" in html  # the QR, inline, made on the server
+    assert f"/lab/checkin?code={booking.code}" in html
+    assert re.search(r'id="checkin-url">https?://[^<]+/lab/checkin\?code=' + booking.code, html)
+    assert f"/bookings/{booking.manage_token}.ics" in html
+    assert f"/bookings/{booking.manage_token}</a>" in html
+    assert "138****8000" in html and "13800138000" not in html
+    assert "<script>" not in html and " style=" not in html  # CSP: no inline script or style
+    assert "取消预约" in html
+    assert page.headers["Cache-Control"] == "private, no-store"
+
+
+def test_ics_download(client, db, create_slot):
+    slot = create_slot()
+    client.submit(f"/slots/{slot.id}/book", form())
+    booking = only_booking(db)
+    response = client.get(f"/bookings/{booking.manage_token}.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["location"]).startswith("岳麓区麓谷大道")
+    assert "走进食品检测实验室" in str(event["summary"])
+    assert booking.manage_token in str(event["description"])
+    assert booking.code in str(event["description"])
+    start = event.decoded("dtstart")
+    assert start == slot.starts_at
+    assert str(start.tzinfo) == "Asia/Shanghai" or start.utcoffset() == timedelta(hours=8)
+    assert b"TZID=Asia/Shanghai" in response.data
+    assert calendar.walk("VTIMEZONE")
+
+
+def test_cancel_from_manage_page_promotes_the_waitlist(client, db, create_slot):
+    slot = create_slot(capacity=2, max_party=2)
+    client.submit(f"/slots/{slot.id}/book", form(phone="13800000001"))
+    client.submit(f"/slots/{slot.id}/book", form(phone="13800000002", party_size="1"))
+    db.session.rollback()
+    first, second = db.session.execute(sa.select(Booking).order_by(Booking.id)).scalars().all()
+    assert second.status == BookingStatus.waitlisted
+    waiting_page = client.get(f"/bookings/{second.manage_token}").get_data(as_text=True)
+    assert "候补第 1 位" in waiting_page
+
+    url = f"/bookings/{first.manage_token}"
+    response = client.submit(url + "/cancel", {}, form_url=url)
+    assert response.status_code == 303
+    db.session.rollback()
+    assert db.session.get(Booking, first.id).status == BookingStatus.cancelled
+    assert db.session.get(Booking, second.id).status == BookingStatus.confirmed
+    html = client.get(url).get_data(as_text=True)
+    assert "您已取消此预约" in html and 'action="/bookings/' not in html  # no cancel button now
+
+
+def test_cancel_needs_csrf(client, db, create_slot):
+    slot = create_slot()
+    client.submit(f"/slots/{slot.id}/book", form())
+    booking = only_booking(db)
+    response = client.post(f"/bookings/{booking.manage_token}/cancel", data={})
+    assert response.status_code == 400
+    assert only_booking(db).status == BookingStatus.confirmed
+
+
+def test_form_errors_rerender_and_store_nothing(client, db, create_slot):
+    slot = create_slot(max_party=3)
+    response = client.submit(f"/slots/{slot.id}/book",
+                             form(name=" ", phone="12345", party_size="9", consent=None))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("name", "phone", "party_size", "consent"):
+        assert f'id="{field}-error"' in html
+    assert "请填写有效的 11 位手机号" in html
+    assert db.session.execute(sa.select(sa.func.count(Booking.id))).scalar_one() == 0
+
+
+def test_non_numeric_party_size_is_a_field_error(client, db, create_slot):
+    slot = create_slot()
+    response = client.submit(f"/slots/{slot.id}/book", form(party_size="two"))
+    assert response.status_code == 422
+    assert 'id="party_size-error"' in response.get_data(as_text=True)
+
+
+def test_same_phone_twice_shows_the_same_booking(client, db, create_slot):
+    slot = create_slot()
+    first = client.submit(f"/slots/{slot.id}/book", form(phone="13800138000"))
+    second = client.submit(f"/slots/{slot.id}/book", form(phone="+86 13800138000", party_size="1"))
+    assert first.headers["Location"] == second.headers["Location"]
+    assert only_booking(db).party_size == 2
+    html = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "已预约过此场次" in html
+
+
+def test_full_slot_waitlists_and_says_so(client, db, create_slot):
+    slot = create_slot(capacity=1, max_party=1)
+    client.submit(f"/slots/{slot.id}/book", form(phone="13800000001", party_size="1"))
+    page = client.get(f"/slots/{slot.id}/book").get_data(as_text=True)
+    assert "候补名单" in page
+    response = client.submit(f"/slots/{slot.id}/book", form(phone="13800000002", party_size="1"))
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "候补中" in html and "候补第 1 位" in html
+
+
+def test_daily_limit_is_a_phone_field_error(app, client, db, create_event, create_slot):
+    app.config["OPENDAY_PHONE_DAILY_LIMIT"] = 1
+    event = create_event()
+    day = clock.today() + timedelta(days=2)
+    one = create_slot(event=event, starts_at=clock.china_datetime(day, 9))
+    two = create_slot(event=event, starts_at=clock.china_datetime(day, 14))
+    client.submit(f"/slots/{one.id}/book", form())
+    response = client.submit(f"/slots/{two.id}/book", form())
+    assert response.status_code == 409
+    assert 'id="phone-error"' in response.get_data(as_text=True)
+
+
+def test_closed_and_cancelled_slots_show_why_and_take_no_form(client, db, create_slot, create_event):
+    closed = create_slot(booking_closes_at=clock.now() - timedelta(minutes=5))
+    cancelled = create_slot(status=SlotStatus.cancelled)
+    for slot, words in ((closed, "已截止预约"), (cancelled, "已被主办机构取消")):
+        page = client.get(f"/slots/{slot.id}/book")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 409 and words in html
+        assert 'name="phone"' not in html
+    draft = create_slot(event=create_event(status=EventStatus.draft))
+    assert client.get(f"/slots/{draft.id}/book").status_code == 404
+    assert client.get("/slots/99999/book").status_code == 404
+
+
+def test_manage_page_tells_what_the_lab_cancelled(client, db, create_slot, book_via_service):
+    slot = create_slot()
+    booking = book_via_service(slot)
+    slot.status = SlotStatus.cancelled
+    slot.cancel_reason = "设备检修"
+    db.session.commit()
+    service.write_transaction(lambda: service.cancel_slot_bookings(service._lock_slot(slot.id),
+                                                                   CancelledBy.lab))
+    html = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
+    assert "主办机构已取消该场次" in html and "设备检修" in html
+    assert "<svg" not in html  # no QR for a cancelled booking
+
+
+def test_manage_page_tells_when_the_whole_event_was_cancelled(client, db, create_slot, book_via_service):
+    slot = create_slot()
+    booking = book_via_service(slot)
+    slot.event.status = EventStatus.cancelled
+    slot.event.cancel_reason = "场馆改造"
+    db.session.commit()
+    service.write_transaction(lambda: service.cancel_slot_bookings(service._lock_slot(slot.id),
+                                                                   CancelledBy.event))
+    html = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
+    assert "主办机构已取消整个活动" in html and "场馆改造" in html
+
+
+def test_unknown_token_is_404(client):
+    assert client.get("/bookings/not-a-token").status_code == 404
+    assert client.get("/bookings/" + "a" * 43).status_code == 404
+    assert client.get("/bookings/" + "a" * 43 + ".ics").status_code == 404
+
+
+def test_busy_database_answers_503_with_retry_after(client, db, create_slot, monkeypatch):
+    slot = create_slot()
+
+    def busy(*_a, **_k):
+        raise service.Busy()
+
+    monkeypatch.setattr(service, "book", busy)
+    response = client.submit(f"/slots/{slot.id}/book", form())
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+
+
+@pytest.fixture
+def book_via_service(app):
+    def do(slot, phone="13800138000"):
+        booking, _ = service.book(slot.id, service.BookingRequest("王五", phone, 1, True))
+        return booking
+    return do
