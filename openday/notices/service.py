@@ -1,12 +1,136 @@
-"""Notices: what regulators announce, newest first."""
+"""Notices: what regulators announce, newest first.
+
+A notice is national (``region_scope`` None) or for one province. A provincial regulator writes
+and manages only its province's notices; a national regulator or an admin manages all of them.
+The body is Markdown (plain text is valid Markdown) rendered to HTML and then sanitised with nh3,
+so whatever a regulator pastes, a reader's page never runs a script. A notice with a future
+``published_at`` is scheduled: invisible to the public until then.
+"""
 from __future__ import annotations
 
+from datetime import datetime
+
+import markdown
+import nh3
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
 from openday import clock
+from openday.accounts.models import NATIONAL, Role, User
 from openday.extensions import db
+from openday.geo.service import get_region, provinces
 from openday.notices.models import Notice
 
+# What a notice may contain after rendering: text structure and links, nothing active, no images
+# (CSP allows only our own images anyway), no style or class attributes.
+ALLOWED_TAGS = {"p", "br", "hr", "strong", "em", "b", "i", "del", "code", "pre", "blockquote",
+                "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6",
+                "table", "thead", "tbody", "tr", "th", "td"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "nl2br"]
 
-def latest_notices(limit: int = 5) -> list[Notice]:
+
+def render_body(body: str) -> Markup:
+    """Markdown to HTML, then sanitised: the only way a notice body reaches a page."""
+    html = markdown.markdown(body or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    # A notice's own "# heading" becomes h1; the page already has one, so demote headings.
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                            url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow"))
+
+
+def _published():
+    return Notice.published_at <= clock.now()
+
+
+def latest_notices(limit: int = 5, region: str | None = None) -> list[Notice]:
+    """Published notices, newest first. With ``region`` (any adcode): national notices and that
+    province's only."""
+    query = db.select(Notice).where(_published())
+    if region:
+        query = query.where(sa.or_(Notice.region_scope.is_(None),
+                                   Notice.region_scope == region[:2] + "0000"))
     return list(db.session.execute(
-        db.select(Notice).where(Notice.published_at <= clock.now())
-        .order_by(Notice.published_at.desc()).limit(limit)).scalars())
+        query.order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).scalars())
+
+
+def published_notice(notice_id: int) -> Notice | None:
+    """A notice the public may read (None when missing or still scheduled)."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.published_at > clock.now():
+        return None
+    return notice
+
+
+def is_scheduled(notice: Notice) -> bool:
+    return notice.published_at > clock.now()
+
+
+# ---- who manages what --------------------------------------------------------------------------
+
+def _national(user: User) -> bool:
+    return user.role == Role.admin or (user.role == Role.regulator
+                                       and user.region_scope in (None, "", NATIONAL))
+
+
+def can_manage(user: User, notice: Notice) -> bool:
+    if _national(user):
+        return True
+    return bool(notice.region_scope) and user.role == Role.regulator and user.covers(
+        notice.region_scope)
+
+
+def manageable_notices(user: User) -> list[Notice]:
+    """The notices a regulator may edit, scheduled ones first then newest."""
+    query = db.select(Notice)
+    if not _national(user):
+        if user.role != Role.regulator or not user.region_scope:
+            return []
+        query = query.where(Notice.region_scope == user.region_scope[:2] + "0000")
+    return list(db.session.execute(
+        query.order_by(Notice.published_at.desc(), Notice.id.desc())).scalars())
+
+
+def scope_choices(user: User) -> list[tuple[str, str]]:
+    """Region scopes a regulator may publish to: "" is national."""
+    if _national(user):
+        return [("", _l("全国"))] + [(p.adcode, p.name) for p in provinces()]
+    own = (user.region_scope or "")[:2] + "0000"
+    region = get_region(own)
+    return [(own, region.name if region else own)]
+
+
+def region_name(notice: Notice) -> str | None:
+    if not notice.region_scope:
+        return None
+    region = get_region(notice.region_scope)
+    return region.name if region else notice.region_scope
+
+
+# ---- changes -----------------------------------------------------------------------------------
+
+def save_notice(notice: Notice | None, author: User, *, title: str, body: str,
+                region_scope: str | None, published_at: datetime | None) -> Notice:
+    """Create (``notice`` None) or update a notice. The caller has checked the scope is the
+    author's (``scope_choices``); a missing publish time means now for a new notice and
+    unchanged for an existing one."""
+    if region_scope and not _national(author) and not author.covers(region_scope):
+        raise PermissionError("region outside the author's scope")
+    if notice is None:
+        notice = Notice(author_id=author.id)
+        db.session.add(notice)
+        notice.published_at = published_at or clock.now()
+    elif published_at is not None:
+        notice.published_at = published_at
+    notice.title = title.strip()
+    notice.body = body.strip()
+    notice.region_scope = region_scope or None
+    db.session.commit()
+    return notice
+
+
+def delete_notice(notice: Notice) -> None:
+    db.session.delete(notice)
+    db.session.commit()

@@ -1,17 +1,98 @@
+"""Notices: public reading, and the regulators' list/create/edit/delete at /regulator/notices."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from openday import clock
+from openday.accounts.permissions import regulator_required
 from openday.extensions import db
+from openday.notices import service
+from openday.notices.forms import DeleteForm, NoticeForm
 from openday.notices.models import Notice
 
 bp = Blueprint("notices", __name__)
 
 
+@bp.route("/notices/")
+def index():
+    notices = service.latest_notices(limit=50)
+    return render_template("notices/index.html", notices=notices, region_name=service.region_name)
+
+
 @bp.route("/notices/<int:notice_id>")
 def show(notice_id: int):
-    notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.published_at > clock.now():
+    notice = service.published_notice(notice_id)
+    if notice is None:
         abort(404)
-    return render_template("notices/show.html", notice=notice)
+    return render_template("notices/show.html", notice=notice,
+                           body=service.render_body(notice.body),
+                           region=service.region_name(notice))
+
+
+# ---- regulators --------------------------------------------------------------------------------
+
+def _form(notice: Notice | None = None) -> NoticeForm:
+    form = NoticeForm(obj=None)
+    form.region_scope.choices = service.scope_choices(current_user)
+    if notice is not None and not form.is_submitted():
+        form.title.data = notice.title
+        form.body.data = notice.body
+        form.region_scope.data = notice.region_scope or ""
+        form.published_at.data = clock.local(notice.published_at).replace(tzinfo=None)
+    return form
+
+
+def _save(form: NoticeForm, notice: Notice | None) -> Notice:
+    moment = form.published_at.data
+    return service.save_notice(
+        notice, current_user, title=form.title.data, body=form.body.data,
+        region_scope=form.region_scope.data or None,
+        published_at=moment.replace(tzinfo=clock.CHINA) if moment else None)
+
+
+def _managed_or_404(notice_id: int) -> Notice:
+    """Another scope's notice answers exactly like a missing one."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or not service.can_manage(current_user, notice):
+        abort(404)
+    return notice
+
+
+@bp.route("/regulator/notices", methods=["GET", "POST"])
+@regulator_required
+def manage():
+    form = _form()
+    if form.validate_on_submit():
+        notice = _save(form, None)
+        flash(_("通知已定时发布。") if service.is_scheduled(notice) else _("通知已发布。"), "success")
+        return redirect(url_for("notices.manage"))
+    return render_template("notices/manage.html", form=form,
+                           notices=service.manageable_notices(current_user),
+                           delete_form=DeleteForm(), region_name=service.region_name,
+                           is_scheduled=service.is_scheduled)
+
+
+@bp.route("/regulator/notices/<int:notice_id>/edit", methods=["GET", "POST"])
+@regulator_required
+def edit(notice_id: int):
+    notice = _managed_or_404(notice_id)
+    form = _form(notice)
+    if form.validate_on_submit():
+        _save(form, notice)
+        flash(_("通知已保存。"), "success")
+        return redirect(url_for("notices.manage"))
+    return render_template("notices/edit.html", form=form, notice=notice,
+                           delete_form=DeleteForm(), preview=service.render_body(notice.body))
+
+
+@bp.route("/regulator/notices/<int:notice_id>/delete", methods=["POST"])
+@regulator_required
+def delete(notice_id: int):
+    notice = _managed_or_404(notice_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    service.delete_notice(notice)
+    flash(_("通知已删除。"), "success")
+    return redirect(url_for("notices.manage"))
