@@ -46,6 +46,13 @@ STATUS_LABELS = {
 }
 
 
+CLOSES_MESSAGE = _l("请填写 0 到 720 之间的小时数")
+
+
+def closes_validators() -> list:
+    return [Optional(), NumberRange(min=0, max=720, message=CLOSES_MESSAGE)]
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -108,7 +115,7 @@ class SlotsForm(FlaskForm):
     max_party = IntegerField(_l("每笔预约最多人数"), default=4,
                              validators=[InputRequired(message=_l("请填写每笔预约最多人数"))])
     closes_hours = IntegerField(_l("开始前几小时截止预约"),
-                                validators=[Optional(), NumberRange(min=0, max=720)])
+                                validators=closes_validators())
     add = SubmitField(_l("添加场次"))
 
 
@@ -119,7 +126,7 @@ class SlotForm(FlaskForm):
     max_party = IntegerField(_l("每笔预约最多人数"),
                              validators=[InputRequired(message=_l("请填写每笔预约最多人数"))])
     closes_hours = IntegerField(_l("开始前几小时截止预约"),
-                                validators=[Optional(), NumberRange(min=0, max=720)])
+                                validators=closes_validators())
     save = SubmitField(_l("保存"))
 
 
@@ -144,5 +151,6 @@ class WalkInForm(FlaskForm):
                           validators=[InputRequired(message=_l("请选择场次"))])
     number = IntegerField(_l("现场来访人数"),
                           validators=[InputRequired(message=_l("请填写人数")),
-                                      NumberRange(min=-500, max=500)])
+                                      NumberRange(min=-500, max=500,
+                                                  message=_l("请填写 -500 到 500 之间的人数"))])
     add = SubmitField(_l("记录"))
