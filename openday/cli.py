@@ -11,6 +11,7 @@ openday_cli = AppGroup("openday", help="openday data commands (demo, generate, c
 COMMAND_MODULES = (
     "openday.demo",
     "openday.bookings.commands",
+    "openday.generate",
 )
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from openday import clock
 from openday.accounts.models import NATIONAL, Role, User
 from openday.bookings.models import Booking, BookingStatus
+from openday.bookings.service import CODE_ALPHABET, CODE_LENGTH, BookingRequest, book
 from openday.cli import openday_cli
 from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot
 from openday.events.service import slot_copies
@@ -180,11 +181,8 @@ def phone_number(rng: random.Random) -> str:
     return "1" + rng.choice("3456789") + f"{rng.randrange(10**9):09d}"
 
 
-BOOKING_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # SPEC §3: no 0/O/1/I
-
-
 def booking_code() -> str:
-    return "".join(secrets.choice(BOOKING_CODE_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def jitter(rng: random.Random, lat: float, lon: float, km: float = 4.0) -> tuple[float, float]:
@@ -240,6 +238,7 @@ class DemoLoader:
         self.rng = random.Random(20110916)  # fixed: every fresh database gets the same demo
         self.serial = 0
         self.password_hash: str | None = None
+        self.live_bookings: list[tuple[Slot, int]] = []
         self.summary: dict[str, int] = {}
 
     def count(self, what: str, n: int = 1) -> None:
@@ -328,11 +327,21 @@ class DemoLoader:
         return [self.slot(event, day, time_index=i % len(SLOT_TIMES)) for i, day in enumerate(days)]
 
     # bookings -----------------------------------------------------------------------------------
+    def book_live_slots(self) -> None:
+        """A handful of bookings on this campaign's slots, taken the way citizens take them: a
+        small slot filled up with two parties waiting, and a few parties on the showcase slots."""
+        for slot_id, party_size in [(slot.id, party) for slot, party in self.live_bookings]:
+            booking, _created = book(slot_id, BookingRequest(
+                name=person_name(self.rng), phone=phone_number(self.rng), party_size=party_size,
+                consent=True))
+            self.count(f"bookings ({booking.status})")
+
     def booking(self, slot: Slot, party_size: int, *, name: str | None = None,
                 phone: str | None = None, created_at: datetime | None = None,
                 purged: bool = False, checked_in: bool = False) -> Booking:
-        """A booking as the booking service would take it: confirmed if it fits, else
-        waitlisted; the slot's counters move with it."""
+        """A past edition's booking, written directly (the booking service rightly refuses
+        slots that have started): confirmed if it fits, else waitlisted, the slot's counters
+        moving with it."""
         fits = slot.seats_taken + party_size <= slot.capacity and slot.waitlisted_count == 0
         status = BookingStatus.confirmed if fits else BookingStatus.waitlisted
         created_at = created_at or clock.now() - timedelta(hours=self.rng.randrange(1, 72))
@@ -419,12 +428,10 @@ class DemoLoader:
                       shared_hash=True)
         db.session.flush()
 
-        # A handful of bookings: the full slot with two waiting, and some on the showcase slots.
-        for party in (4, 3, 2, 1, 2, 1):
-            self.booking(full, party)
+        # Booked after the commit, through the booking service (see book_live_slots).
+        self.live_bookings = [(full, party) for party in (4, 3, 2, 1, 2, 1)]
         for slot in rng.sample(showcase, 8):
-            for _ in range(rng.randrange(1, 4)):
-                self.booking(slot, rng.randrange(1, 4))
+            self.live_bookings += [(slot, rng.randrange(1, 4)) for _ in range(rng.randrange(1, 4))]
 
         self.past_events(past, labs[:12])
         db.session.flush()
@@ -496,6 +503,7 @@ def load_demo(today: date | None = None) -> dict[str, int] | None:
     except Exception:
         db.session.rollback()
         raise
+    loader.book_live_slots()  # each booking is its own write transaction, as in real life
     return loader.summary
 
 
