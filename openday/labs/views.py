@@ -50,14 +50,19 @@ def _region_full_name(adcode: str | None) -> str:
 @bp.route("/labs/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
-    if current_user.is_authenticated:
-        flash(_("您已登录。如需为另一家机构报名，请先退出登录。"), "info")
+    from openday.events.service import current_campaign
+
     form = RegistrationForm()
     form.narrow_regions()
+    context = {"form": form, "campaign": current_campaign(), "refreshed": False}
+    if current_user.is_authenticated:
+        # Someone already signed in (a lab's colleague, a regulator) would register a second
+        # lab under the wrong session: the page says so instead of showing the form.
+        return render_template("labs/register.html", **context)
     if request.method == "POST" and request.form.get("refresh_regions"):
         # No JavaScript: the applicant changed the province or city and asked for the next list.
-        return render_template("labs/register.html", form=form, refreshed=True)
-    if not current_user.is_authenticated and form.validate_on_submit():
+        return render_template("labs/register.html", **dict(context, refreshed=True))
+    if form.validate_on_submit():
         try:
             user = service.register_lab(form.application())
         except (LabError, AccountError) as error:
@@ -65,7 +70,7 @@ def register():
         else:
             login_user(user)
             return redirect(url_for("labs.registered"))
-    return render_template("labs/register.html", form=form, refreshed=False)
+    return render_template("labs/register.html", **context)
 
 
 @bp.route("/labs/registered")

@@ -205,3 +205,36 @@ class TestRateLimit:
             assert client.submit("/labs/register", registration(credit_code="bad")).status_code == 200
         assert client.submit("/labs/register", registration()).status_code == 429
         assert client.get("/labs/register").status_code == 200  # reading the form is not limited
+
+
+def test_forged_testing_field_is_a_field_error(client, registration, counts):
+    html = client.submit("/labs/register", registration(testing_fields=["food", "astrology"])).get_data(as_text=True)
+    assert "检验检测领域" in field_error(html, "testing_fields")
+    assert counts() == (0, 0)
+
+
+def test_signed_in_user_is_not_offered_a_second_registration(client, registration, counts, login,
+                                                            create_user, create_lab):
+    login(create_user(role="lab", lab=create_lab()))
+    page = client.get("/labs/register").get_data(as_text=True)
+    assert "请先退出登录" in page and 'name="credit_code"' not in page
+    response = client.submit("/labs/register", registration(), form_url="/lab/users")  # a valid token
+    assert response.status_code == 200
+    assert counts() == (1, 1)
+
+
+def test_form_shows_the_current_campaign_registration_deadline(client, campaign):
+    html = client.get("/labs/register").get_data(as_text=True)
+    assert f"{campaign.year} 年开放日" in html
+
+
+def test_region_script_is_served(client):
+    response = client.get("/static/js/regions.js")
+    assert response.status_code == 200 and b"/geo/children" in response.data
+    response.close()
+
+
+def test_new_lab_sees_pending_status_on_its_dashboard(client, registration):
+    client.submit("/labs/register", registration())
+    html = client.get("/lab/").get_data(as_text=True)
+    assert 'data-status="pending"' in html
