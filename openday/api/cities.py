@@ -1,1 +1,53 @@
-"""GET /api/v1/cities (the geo issue)."""
+"""GET /api/v1/cities?q=&province=&limit= — city autocomplete (SPEC §4, §6)."""
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext as _
+
+from openday.api import api_error, bp
+from openday.geo import service
+from openday.geo.models import Region
+
+MAX_LIMIT = 50
+
+
+def city_json(region: Region) -> dict:
+    province = service.province_of(region.adcode)
+    return {"adcode": region.adcode, "name": region.name,
+            "province": province.name if province else None,
+            "lat": region.lat, "lon": region.lon}
+
+
+@bp.get("/cities")
+def cities():
+    """``[{"adcode","name","province","lat","lon"}]``, best match first: cities before districts
+    (长沙, 長沙, changsha → 430100 first). A province's name lists its cities.
+
+    400 ``missing_query`` for an empty q, ``unknown_province`` for a province filter that names
+    none; 404 ``unknown_city`` when nothing matches, naming the closest places in its message.
+    """
+    q = request.args.get("q", "").strip()
+    province = request.args.get("province", "").strip() or None
+    limit = min(max(request.args.get("limit", 10, type=int), 1), MAX_LIMIT)
+    if not q:
+        message = _("Type a city name, its pinyin or its adcode.")
+        return api_error("missing_query", message, {"q": [message]})
+    try:
+        found = service.suggest_cities(q, limit=limit, province=province)
+    except service.UnknownCity as exc:
+        if exc.suggestions:
+            message = _("Unknown province: %(province)s. Did you mean: %(names)s?",
+                        province=province, names="、".join(r.name for r in exc.suggestions))
+        else:
+            message = _("Unknown province: %(province)s.", province=province)
+        return api_error("unknown_province", message, {"province": [message]})
+    if found:
+        return [city_json(r) for r in found]
+    close = service.closest_names(q, province=province)
+    if close:
+        message = _("No city called “%(q)s”. Did you mean: %(names)s?", q=q,
+                    names="、".join(service.full_name(r) for r in close))
+    else:
+        message = _("No city called “%(q)s”.", q=q)
+    # The names go in the message, not a new key: the error object keeps SPEC §6's shape.
+    return api_error("unknown_city", message, {"q": [message]}, status=404)

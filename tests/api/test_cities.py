@@ -1,0 +1,74 @@
+"""GET /api/v1/cities (SPEC §4, §6)."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def backend() -> str:
+    """The endpoint reads the bundled gazetteer, never the database: one backend is enough."""
+    return "sqlite"
+
+
+@pytest.mark.parametrize("q", ["长沙", "長沙", "长沙市", "changsha", "Changsha", "430100"])
+def test_changsha_comes_first_however_it_is_written(client, q):
+    response = client.get("/api/v1/cities", query_string={"q": q})
+    assert response.status_code == 200
+    first = response.get_json()[0]
+    assert first == {"adcode": "430100", "name": "长沙市", "province": "湖南省",
+                     "lat": pytest.approx(28.23, abs=0.05), "lon": pytest.approx(112.94, abs=0.05)}
+
+
+def test_city_before_the_county_of_the_same_name(client):
+    codes = [c["adcode"] for c in client.get("/api/v1/cities?q=长沙").get_json()]
+    assert codes.index("430100") < codes.index("430121")
+
+
+def test_a_district_is_found_with_its_province(client):
+    first = client.get("/api/v1/cities?q=浦东").get_json()[0]
+    assert (first["adcode"], first["province"]) == ("310115", "上海市")
+
+
+def test_changsha_is_not_changshan(client):
+    first = client.get("/api/v1/cities?q=changshan").get_json()[0]
+    assert first["adcode"] == "330822"  # 常山县
+    assert client.get("/api/v1/cities?q=changsha").get_json()[0]["adcode"] == "430100"
+
+
+def test_same_named_districts_are_all_listed_and_a_province_narrows_them(client):
+    codes = {c["adcode"] for c in client.get("/api/v1/cities?q=朝阳区").get_json()}
+    assert {"110105", "220104"} <= codes
+    narrowed = client.get("/api/v1/cities?q=朝阳区&province=吉林").get_json()
+    assert [c["adcode"] for c in narrowed] == ["220104"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/cities", "/api/v1/cities?q=", "/api/v1/cities?q=%20"])
+def test_missing_query_is_a_400_error_object(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "missing_query" and "q" in error["fields"]
+
+
+def test_unknown_city_is_a_404_naming_the_closest_places(client):
+    response = client.get("/api/v1/cities?q=changshaa")
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message", "fields"}
+    assert error["code"] == "unknown_city" and "长沙市" in error["message"]
+    assert error["fields"]["q"]
+
+
+def test_unknown_province_filter_is_a_400(client):
+    response = client.get("/api/v1/cities?q=长沙&province=火星")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "unknown_province"
+
+
+def test_geo_children_narrow_the_region_selects(client):
+    provinces = client.get("/geo/children/").get_json()
+    assert {"adcode": "430000", "name": "湖南省"} in provinces and len(provinces) == 31
+    assert client.get("/geo/children/110000").get_json() == [{"adcode": "110100", "name": "北京市"}]
+    districts = client.get("/geo/children/430100").get_json()
+    assert {"adcode": "430104", "name": "岳麓区"} in districts
+    assert client.get("/geo/children/999999").status_code == 404
