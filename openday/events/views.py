@@ -79,9 +79,19 @@ def own_event_or_404(event_id: int) -> Event:
     return own_lab_or_404(db.session.get(Event, event_id))
 
 
+def filled_event_form(event: Event) -> EventForm:
+    """The form showing a stored event (the off-site fields empty when it is at the lab)."""
+    form = EventForm(formdata=None, obj=event)
+    form.audience.data = service.audience_codes(event)
+    form.venue_district.data = event.district_adcode
+    if event.venue_type == "lab":
+        form.venue_name.data = form.venue_address.data = ""
+    return form
+
+
 def prepare_event_form(form: EventForm, lab) -> EventForm:
     form.venue_district.choices = district_choices(lab.province_adcode)
-    if not request.method == "POST" and not form.venue_district.data:
+    if request.method != "POST" and not form.venue_district.data:
         form.venue_district.data = lab.district_adcode
     return form
 
@@ -111,12 +121,7 @@ def new_event():
 def edit_event(event_id: int):
     event = own_event_or_404(event_id)
     lab = current_user.lab
-    form = EventForm(obj=None if request.method == "POST" else event)
-    if request.method != "POST":
-        form.audience.data = service.audience_codes(event)
-        form.venue_district.data = event.district_adcode
-        if event.venue_type == "lab":
-            form.venue_address.data = ""
+    form = EventForm() if request.method == "POST" else filled_event_form(event)
     prepare_event_form(form, lab)
     general: list[str] = []
     if form.validate_on_submit():
@@ -157,12 +162,7 @@ def add_slots(event_id: int):
             else:
                 flash(_("已添加 %(n)d 个场次", n=len(added)), "success")
                 return redirect(url_for("events.edit_event", event_id=event.id) + "#slots")
-    form = EventForm(formdata=None, obj=event)
-    form.audience.data = service.audience_codes(event)
-    form.venue_district.data = event.district_adcode
-    if event.venue_type == "lab":
-        form.venue_address.data = ""
-    prepare_event_form(form, current_user.lab)
+    form = prepare_event_form(filled_event_form(event), current_user.lab)
     return render_event_page(event, form, slots_form, general)
 
 
