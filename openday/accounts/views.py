@@ -133,14 +133,18 @@ def _campaign_data(form: CampaignForm) -> campaigns.CampaignData:
         make_current=form.make_current.data)
 
 
+def _local_naive(moment):
+    return clock.local(moment).replace(tzinfo=None)  # what a datetime-local input shows
+
+
 def _edit_campaign(campaign: Campaign | None):
     form = CampaignForm()
     if request.method == "GET" and campaign is not None:
         form.year.data, form.edition.data, form.theme.data = (
             campaign.year, campaign.edition, campaign.theme)
         form.starts_on.data, form.ends_on.data = campaign.starts_on, campaign.ends_on
-        form.registration_opens_at.data = clock.local(campaign.registration_opens_at).replace(tzinfo=None)
-        form.registration_closes_at.data = clock.local(campaign.registration_closes_at).replace(tzinfo=None)
+        form.registration_opens_at.data = _local_naive(campaign.registration_opens_at)
+        form.registration_closes_at.data = _local_naive(campaign.registration_closes_at)
         form.make_current.data = campaign.is_current
     elif request.method == "GET":
         today = clock.today()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TelField
-from wtforms import TextAreaField, ValidationError, widgets
+from wtforms import (EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TelField, TextAreaField, ValidationError, widgets)
 from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, Optional
 
 from openday.accounts import service as accounts
@@ -134,9 +134,8 @@ class RegistrationForm(FlaskForm):
         if self.province.errors or self.city.errors:
             return False
         try:
-            province, city, district = service.check_region(
+            _province, _city, self.district.data = service.check_region(
                 self.province.data, self.city.data, self.district.data)
-            self.district.data = district
         except LabError as error:
             getattr(self, error.field).errors.append(str(error.message))
             ok = False

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from openday import clock
 from openday.accounts.models import Role, User
-from openday.accounts.service import AccountError, check_new_password, normalise_email
+from openday.accounts.service import AccountError, check_new_password, email_taken, normalise_email
 from openday.database import write_transaction_options
 from openday.extensions import db
 from openday.geo import service as geo
@@ -38,7 +38,8 @@ class LabError(ValueError):
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # Weight of position i is 3**i mod 31 (GB 32100 §4.3).
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_CREDIT_CODE_SHAPE = re.compile(rf"[{CREDIT_CODE_ALPHABET}]{{2}}\d{{6}}[{CREDIT_CODE_ALPHABET}]{{10}}")
+_CREDIT_CODE_SHAPE = re.compile(
+    rf"[{CREDIT_CODE_ALPHABET}]{{2}}\d{{6}}[{CREDIT_CODE_ALPHABET}]{{10}}")
 
 
 def normalise_credit_code(raw: str | None) -> str:
@@ -75,7 +76,8 @@ def credit_code_taken(code: str) -> bool:
 # 资质认定证书编号 (CMA certificate number): 12 digits — under the numbering rules, year of issue
 # (2, e.g. 17 for 2017), issuing authority (2: 00 national, else the province's code), field (2),
 # sector (2) and serial (4), e.g. 171812050123 or 201918000001 — optionally followed by one capital
-# letter, the suffix some certificates carry (…Z, …F). A leading "CMA", spaces and dashes are dropped.
+# letter, the suffix some certificates carry (…Z, …F). A leading "CMA", spaces and dashes are
+# dropped.
 _CMA_SHAPE = re.compile(r"\d{12}[A-Z]?")
 
 
@@ -107,7 +109,8 @@ def normalise_mobile(raw: str | None) -> str:
 
 # ---- regions -------------------------------------------------------------------------------------
 
-def check_region(province: str | None, city: str | None, district: str | None) -> tuple[str, str, str]:
+def check_region(province: str | None, city: str | None,
+                 district: str | None) -> tuple[str, str, str]:
     """(province, city, district) adcodes that really nest, or LabError on the first that does not.
 
     A city with no districts in the gazetteer (仙桃, 神农架…: county-level units run by the
@@ -197,7 +200,7 @@ def register_lab(application: LabApplication) -> User:
     try:
         if credit_code_taken(application.credit_code):
             raise LabError("credit_code", _l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人"))
-        if db.session.execute(sa.select(User.id).where(User.email == application.user_email)).first():
+        if email_taken(application.user_email):
             raise AccountError("user_email", _l("该邮箱已注册，请直接登录"))
         lab = Lab(name=application.name, credit_code=application.credit_code,
                   cma_number=application.cma_number, province_adcode=application.province_adcode,

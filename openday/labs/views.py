@@ -14,8 +14,8 @@ from openday.accounts.service import AccountError
 from openday.extensions import db, limiter
 from openday.geo import service as geo
 from openday.labs import service
-from openday.labs.forms import (ACTION_LABELS, STATUS_LABELS, TESTING_FIELD_LABELS, RegistrationForm,
-                                ReviewForm, StatusFilterForm)
+from openday.labs.forms import (ACTION_LABELS, STATUS_LABELS, TESTING_FIELD_LABELS,
+                                RegistrationForm, ReviewForm, StatusFilterForm)
 from openday.labs.models import Lab, LabStatus
 from openday.labs.service import LabError
 
@@ -88,7 +88,8 @@ def colleagues():
     form = NewAccountForm()
     if form.validate_on_submit():
         try:
-            user = accounts.add_colleague(lab.id, form.email.data, form.password.data, form.name.data)
+            user = accounts.add_colleague(lab.id, form.email.data, form.password.data,
+                                          form.name.data)
         except AccountError as error:
             getattr(form, error.field, form.email).errors.append(str(error.message))
         else:
