@@ -22,7 +22,7 @@ from openday.labs.service import LabError
 bp = Blueprint("labs", __name__)
 
 # Per address and generous: many applicants may sit behind one carrier-grade NAT.
-REGISTER_LIMIT = "20 per hour; 100 per day"
+REGISTER_LIMIT = "60 per hour; 300 per day"
 
 
 def _register_limit() -> str:
@@ -48,7 +48,8 @@ def _region_full_name(adcode: str | None) -> str:
 # ---- registration --------------------------------------------------------------------------------
 
 @bp.route("/labs/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"])
+@limiter.limit(_register_limit, methods=["POST"],
+               exempt_when=lambda: bool(request.form.get("refresh_regions")))
 def register():
     from openday.events.service import current_campaign
 

@@ -64,3 +64,42 @@ def test_lab_of_another_province_is_404_for_a_provincial_regulator(client, login
     elsewhere = create_lab(city="310100", district="310104")
     login(users["regulator"])
     assert client.get(f"/regulator/labs/{elsewhere.id}").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_signed_in_users_do_not_register_labs(client, db, login, users, role):
+    from openday.labs.models import Lab
+    login(users[role])
+    assert "请先退出登录" in client.get("/labs/register").get_data(as_text=True)
+    client.submit("/labs/register", {"name": "又一个所", "credit_code": "91350100M000100Y43"},
+                  form_url="/labs/register")
+    assert db.session.execute(db.select(Lab).where(Lab.name == "又一个所")).first() is None
+
+
+@pytest.mark.parametrize("role", ["lab"])
+def test_lab_staff_cannot_review_labs(client, db, login, users, create_lab, role):
+    pending = create_lab(status="pending")
+    login(users[role])
+    response = client.submit(f"/regulator/labs/{pending.id}", {"action": "approve"},
+                             form_url="/lab/users")
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert pending.status == "pending"
+
+
+@pytest.mark.parametrize("role, path, data", [
+    ("regulator", "/lab/users", {"email": "x@example.cn", "password": "0123456789",
+                                 "confirm": "0123456789"}),
+    ("admin", "/lab/users", {"email": "x@example.cn", "password": "0123456789",
+                             "confirm": "0123456789"}),
+    ("lab", "/admin/users/new", {"email": "x@example.cn", "password": "0123456789",
+                                 "confirm": "0123456789", "region_scope": "000000"}),
+    ("regulator", "/admin/users/new", {"email": "x@example.cn", "password": "0123456789",
+                                       "confirm": "0123456789", "region_scope": "000000"}),
+    ("regulator", "/admin/campaigns/new", {"year": "2040", "edition": "30", "theme": "x"}),
+])
+def test_wrong_role_posts_are_refused_and_create_nothing(client, db, login, users, role, path, data):
+    from openday.accounts.models import User
+    login(users[role])
+    assert client.submit(path, data, form_url="/labs/register").status_code == 403
+    assert db.session.execute(db.select(User).where(User.email == "x@example.cn")).first() is None

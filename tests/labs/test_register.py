@@ -238,3 +238,15 @@ def test_new_lab_sees_pending_status_on_its_dashboard(client, registration):
     client.submit("/labs/register", registration())
     html = client.get("/lab/").get_data(as_text=True)
     assert 'data-status="pending"' in html
+
+
+class TestRefreshIsNotLimited:
+    @pytest.fixture
+    def app_config(self):
+        return {"RATELIMIT_ENABLED": True, "OPENDAY_REGISTER_LIMIT": "1 per hour"}
+
+    def test_refreshing_region_lists_does_not_use_up_the_limit(self, client, registration, db):
+        for _ in range(3):
+            response = client.submit("/labs/register", registration(refresh_regions="1"))
+            assert response.status_code == 200
+        assert client.submit("/labs/register", registration()).status_code == 302
