@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event as CalendarEvent
 from markupsafe import Markup
@@ -54,11 +54,12 @@ def book(slot_id: int):
     slot = _public_slot_or_404(slot_id)
     form = BookingForm()
     problem: str | None = None
-    status = 200
+    # Refusals re-render the page with the reason (200, like every form here); only a missing
+    # slot (404), a rate limit (429) or a busy database (503) answer otherwise.
     try:
         service.check_bookable(slot)
     except service.BookingError as exc:
-        problem, status = exc.message, exc.status
+        problem = exc.message
     if problem is None and form.validate_on_submit():
         booking_request = service.BookingRequest(
             name=form.name.data, phone=form.phone.data, party_size=form.party_size_value(),
@@ -68,14 +69,12 @@ def book(slot_id: int):
         except service.InvalidBooking as exc:
             for name, message in exc.fields.items():
                 getattr(form, name).errors = [message]
-            status = 422
         except service.DailyLimitReached as exc:
             form.phone.errors = [exc.message]
-            status = exc.status
         except service.Busy:
             raise
         except service.BookingError as exc:
-            problem, status = exc.message, exc.status
+            problem = exc.message
         else:
             if not created:
                 flash(_("该手机号已预约过此场次，以下是您的预约。"), "info")
@@ -84,10 +83,8 @@ def book(slot_id: int):
             else:
                 flash(_("名额已满，您已进入候补名单。有人取消时将按顺序为您递补。"), "warning")
             return redirect(url_for("bookings.manage", token=booking.manage_token), 303)
-    elif request.method == "POST" and problem is None:
-        status = 400
     return render_template("bookings/book.html", slot=slot, event=slot.event, form=form,
-                           problem=problem, venue=venue(slot.event)), status
+                           problem=problem, venue=venue(slot.event))
 
 
 def _booking_or_404(token: str) -> Booking:
