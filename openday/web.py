@@ -97,6 +97,18 @@ def init_app(app: Flask) -> None:
     def inject_now():
         return {"now": clock.now()}
 
+    @app.before_request
+    def refuse_nul_bytes():
+        # NUL is never meaningful in a form or a query, and PostgreSQL text cannot store it:
+        # answer bad input (400) before it reaches a query, instead of a DataError (500).
+        values = list(request.args.values())
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [value for _name, group in request.form.lists() for value in group]
+        if any("\x00" in value for value in values):
+            from flask import abort
+            abort(400)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
