@@ -143,7 +143,8 @@ def test_one_aggregate_query_per_grouping(db, world):
     statements = []
 
     def count(conn, cursor, statement, *args):
-        statements.append(statement)
+        if not statement.startswith("SET LOCAL"):  # PostgreSQL's sort memory, not a query
+            statements.append(statement)
 
     engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", count)
