@@ -1,7 +1,8 @@
 -- The rush: every connection books the popular slots round-robin through the JSON API, each
 -- request with a phone never used before (19x numbers: the generator never hands those out),
 -- party of one, so the slots fill exactly and the rest wait in arrival order.
--- RUSH_SLOTS: comma-separated slot ids. Bounded by wrk's -d duration.
+-- RUSH_SLOTS: comma-separated slot ids; RUSH_ROUND (0-9) keeps each round's phones new.
+-- Bounded by wrk's -d duration.
 local threads = {}
 
 function setup(thread)
@@ -14,6 +15,7 @@ function init(args)
   for id in string.gmatch(os.getenv("RUSH_SLOTS") or "", "%d+") do
     table.insert(slots, id)
   end
+  round = tonumber(os.getenv("RUSH_ROUND") or "0") % 10
   counter = 0
   confirmed = 0
   waitlisted = 0
@@ -23,7 +25,7 @@ end
 function request()
   counter = counter + 1
   local slot = slots[(counter + tid) % #slots + 1]
-  local phone = string.format("19%d%08d", tid % 10, counter)
+  local phone = string.format("19%d%d%07d", round, tid % 10, counter)
   local body = string.format(
     '{"name":"rush %d","phone":"%s","party_size":1,"consent":true}', counter, phone)
   return wrk.format("POST", "/api/v1/slots/" .. slot .. "/bookings",

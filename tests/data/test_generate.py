@@ -70,3 +70,24 @@ def test_generating_twice_adds_more_and_the_app_keeps_booking(runner, db):
     booking, created = book(slot.id, BookingRequest("李雷", "19900000001", 2, True))
     assert created and booking.id > highest
     assert runner.invoke(args=["openday", "check"]).exit_code == 0
+
+
+def test_rows_written_by_the_fast_path_read_back_like_orm_rows(runner, db, backend, create_slot):
+    """On SQLite the generator binds values itself: they must be stored exactly as SQLAlchemy
+    stores them, or comparisons in SQL (starts_at > :now) would silently go wrong."""
+    orm_slot = create_slot()
+    runner.invoke(args=["openday", "generate", "--labs", "3"])
+    if backend == "sqlite":
+        raw = db.session.execute(sa.text(
+            "SELECT s.starts_at, b.created_at, b.slot_day, s.listed FROM slot s "
+            "JOIN booking b ON b.slot_id = s.id WHERE s.id != :id LIMIT 1"), {"id": orm_slot.id}).one()
+        reference = db.session.execute(sa.text("SELECT starts_at FROM slot WHERE id = :id"),
+                                       {"id": orm_slot.id}).scalar_one()
+        assert len(raw.starts_at) == len(reference) == len("2026-09-01 01:30:00.000000")
+        assert raw.created_at[10] == " " and len(raw.created_at) == len(reference)
+        assert len(raw.slot_day) == 10 and raw.listed in (0, 1)
+    generated = db.session.execute(sa.select(Slot).where(Slot.id != orm_slot.id).limit(1)).scalar_one()
+    assert generated.starts_at.tzinfo is not None
+    later = db.session.execute(sa.select(sa.func.count(Slot.id)).where(
+        Slot.starts_at >= generated.starts_at, Slot.id == generated.id)).scalar_one()
+    assert later == 1
