@@ -7,6 +7,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import format_datetime, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from openday import clock
 from openday.extensions import babel, csrf, limiter, login_manager
@@ -70,7 +71,17 @@ def json_error(code: str, message: str, status: int, fields: dict | None = None)
     return response
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:id>`` limited to what an INTEGER column holds: /events/99999999999999999999 is a
+    404, not an out-of-range error from PostgreSQL (or an overflow in SQLite) answered as 500."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     csrf.init_app(app)
     limiter.init_app(app)
