@@ -44,7 +44,8 @@ class TestFailedLoginLimits:
 
     @pytest.fixture
     def app_config(self):
-        return {"RATELIMIT_ENABLED": True, "OPENDAY_LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                "OPENDAY_LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
                 "OPENDAY_LOGIN_ADDRESS_LIMIT": "8 per 15 minutes"}
 
     def test_account_is_locked_after_five_failures_even_from_many_addresses(self, client, create_user):

@@ -198,7 +198,8 @@ def test_a_race_for_the_same_credit_code_is_a_field_error(app, db, registration,
 class TestRateLimit:
     @pytest.fixture
     def app_config(self):
-        return {"RATELIMIT_ENABLED": True, "OPENDAY_REGISTER_LIMIT": "3 per hour"}
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                "OPENDAY_REGISTER_LIMIT": "3 per hour"}
 
     def test_registration_posts_are_limited_per_address(self, client, registration):
         for _ in range(3):
@@ -243,7 +244,8 @@ def test_new_lab_sees_pending_status_on_its_dashboard(client, registration):
 class TestRefreshIsNotLimited:
     @pytest.fixture
     def app_config(self):
-        return {"RATELIMIT_ENABLED": True, "OPENDAY_REGISTER_LIMIT": "1 per hour"}
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                "OPENDAY_REGISTER_LIMIT": "1 per hour"}
 
     def test_refreshing_region_lists_does_not_use_up_the_limit(self, client, registration, db):
         for _ in range(3):
