@@ -11,8 +11,9 @@ class StatsFilterForm(FlaskForm):
         csrf = False  # read-only GET filters; nothing changes, so there is nothing to forge
 
     campaign = SelectField(_l("开放日（届）"), choices=[], validate_choice=True)
-    province = SelectField(_l("省份"), choices=[], validate_choice=True)
-    kind = SelectField(_l("活动类型"), choices=[], validate_choice=True)
+    # "" is "all": the default when the query string leaves a filter out.
+    province = SelectField(_l("省份"), choices=[], default="", validate_choice=True)
+    kind = SelectField(_l("活动类型"), choices=[], default="", validate_choice=True)
 
     def fill_choices(self, campaigns, provinces, kinds, all_provinces: bool = True) -> None:
         self.campaign.choices = [(str(c.year), _l("%(year)s年 第%(edition)s届", year=c.year,

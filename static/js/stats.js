@@ -47,11 +47,14 @@
     ]
   });
 
+  var kindBox = document.getElementById("chart-kind");
+  var narrow = kindBox && kindBox.clientWidth < 480;  // phones: the legend names the slices
   draw("chart-kind", {
     tooltip: Object.assign({ trigger: "item" }, tooltip),
     legend: { bottom: 0 },
     series: [{ name: labels.people, type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
-               data: data.kinds || [], label: { formatter: "{b}\n{d}%" } }]
+               data: data.kinds || [],
+               label: { show: !narrow, formatter: "{b}\n{d}%" } }]
   });
 
   var pending = null;

@@ -57,6 +57,7 @@ def test_regulator_stats_shows_the_totals_with_charts(client, db, world, nationa
     assert sum(k["value"] for k in data["kinds"]) == expected["people"]
     assert 'src="/static/vendor/echarts/echarts.min.js"' in html
     assert 'src="/static/js/stats.js"' in html
+    assert "is-invalid" not in html  # no filter chosen is no error
 
 
 def test_pages_carry_no_inline_script_or_style(client, world, national):
@@ -108,6 +109,7 @@ def test_filters_for_campaign_province_and_kind(client, db, world, national):
 def test_bad_filters_fall_back_to_the_defaults(client, db, world, national):
     page = client.get("/regulator/stats?campaign=1999&province=xx&kind=party")
     assert page.status_code == 200
+    assert page.get_data(as_text=True).count("is-invalid") == 3  # each bad filter says so
     data = _chart_data(page.get_data(as_text=True))
     assert sum(data["region"]["visits"]) == figures_from_tables(db, world)["visits"]
 
@@ -169,6 +171,7 @@ def test_public_participation_page(client, db, world):
     assert f'<div class="fs-4 fw-semibold">{_num(expected["visits"])}</div>' in html
     assert "湖南省" in html and "实地参观" in html
     assert "导出 CSV" not in html  # the export is the regulators'
+    assert "is-invalid" not in html
     assert _chart_data(html)["region"]["names"] == ["上海市", "湖南省"]
     assert KNOWN_PHONE not in html and "长沙检测所" not in html
 
