@@ -97,6 +97,17 @@ def create_regulator(email: str, password: str, region_scope: str, name: str = "
     return create_user(email, password, Role.regulator, region_scope=region_scope, name=name)
 
 
+MAX_PAGE = 10_000  # an absurd ?page= must not turn into an OFFSET the database refuses
+
+
+def page_number(raw: str | None) -> int:
+    """A ?page= value as a page number from 1 to MAX_PAGE (anything else is page 1)."""
+    try:
+        return min(max(int(raw or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
 def list_users(role: str | None = None, page: int = 1, per_page: int = 50):
     from sqlalchemy.orm import joinedload
     query = sa.select(User).options(joinedload(User.lab)).order_by(User.role, User.email)

@@ -94,7 +94,7 @@ def admin_home():
 def admin_users():
     role = request.args.get("role")
     role = role if role in set(Role) else None
-    page = service.list_users(role=role, page=request.args.get("page", 1, type=int))
+    page = service.list_users(role=role, page=service.page_number(request.args.get("page")))
     return render_template("accounts/admin_users.html", page=page, role=role)
 
 

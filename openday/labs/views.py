@@ -110,7 +110,8 @@ def regulator_labs():
     if status != "all":
         query = query.where(Lab.status == status)
     query = query.order_by(Lab.created_at, Lab.id)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=accounts.page_number(request.args.get("page")), per_page=50,
+                       error_out=False)
     counts = dict(db.session.execute(
         sa.select(Lab.status, sa.func.count()).where(scope_condition(Lab.province_adcode))
         .group_by(Lab.status)).all())

@@ -134,3 +134,9 @@ def test_duplicate_campaign_year_is_refused(client, db, admin, create_campaign):
 
 def test_unknown_campaign_is_404(client, admin):
     assert client.get("/admin/campaigns/999/edit").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "99999999999999999999999", "1e9"])
+def test_odd_page_numbers_never_fail(client, admin, page):
+    assert client.get(f"/admin/users?page={page}").status_code == 200
+    assert client.get(f"/regulator/labs?status=all&page={page}").status_code == 200
