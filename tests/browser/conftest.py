@@ -6,8 +6,8 @@
 * ``browser`` — one Chromium per xdist worker (session scope); never downloaded by Playwright.
 * ``page`` — a fresh context on the live server, parametrised over a phone and a desktop viewport.
 * ``shot(page, name)`` saves a full-page screenshot under test-artifacts/screenshots/;
-  ``check_page(page)`` runs axe-core (no serious or critical violation) and fails on JS errors and
-  CSP refusals seen so far on that page.
+  ``check_page(page)`` runs axe-core (no serious or critical violation) and fails on JS errors,
+  CSP refusals seen so far on that page, and a page wider than the screen.
 """
 from __future__ import annotations
 
@@ -183,12 +183,28 @@ def format_violations(violations: list[dict]) -> str:
 
 @pytest.fixture
 def check_page():
-    """``check_page(page)``: no serious/critical axe violation, no JS error or CSP refusal so far."""
+    """``check_page(page)``: no serious/critical axe violation, no JS error or CSP refusal so far,
+    and no sideways scrolling."""
     def check(page) -> None:
         page.wait_for_load_state("load")
         problems = page.problems.take() if hasattr(page, "problems") else []
         violations = axe_violations(page)
         messages = []
+        # Nothing may push the page sideways (a wide table belongs in .table-responsive).
+        overflow = page.evaluate("""() => {
+            const width = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth <= width + 1) return null;
+            const wide = [...document.querySelectorAll('body *')].filter(el => {
+                const r = el.getBoundingClientRect();
+                return r.right > width + 1 && getComputedStyle(el).position !== 'fixed'
+                    && !el.closest('.table-responsive, .visually-hidden, .visually-hidden-focusable');
+            }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''));
+            return {scroll: document.documentElement.scrollWidth, width, wide};
+        }""")
+        if overflow:
+            messages.append(f"{page.url} is {overflow['scroll']}px wide on a {overflow['width']}px "
+                            f"screen; too wide: {overflow['wide']}")
         if violations:
             messages.append(f"axe-core on {page.url}:\n{format_violations(violations)}")
         if problems:
