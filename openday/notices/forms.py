@@ -15,7 +15,9 @@ class NoticeForm(FlaskForm):
                          render_kw={"rows": 10})
     region_scope = SelectField(_l("发布范围"), choices=[], validate_choice=True)
     # Beijing time as the regulator types it; empty: publish now.
-    published_at = DateTimeLocalField(_l("发布时间"), format="%Y-%m-%dT%H:%M",
+    # (Browsers send minutes, or seconds when a step is set; the first format is how it renders.)
+    published_at = DateTimeLocalField(_l("发布时间"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
+                                                              "%Y-%m-%d %H:%M"],
                                       validators=[Optional()])
 
 

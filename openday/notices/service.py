@@ -82,15 +82,15 @@ def can_manage(user: User, notice: Notice) -> bool:
         notice.region_scope)
 
 
-def manageable_notices(user: User) -> list[Notice]:
-    """The notices a regulator may edit, scheduled ones first then newest."""
+def manageable_notices(user: User, limit: int | None = None) -> list[Notice]:
+    """The notices a regulator may edit, latest publish time first (scheduled ones lead)."""
     query = db.select(Notice)
     if not _national(user):
         if user.role != Role.regulator or not user.region_scope:
             return []
         query = query.where(Notice.region_scope == user.region_scope[:2] + "0000")
-    return list(db.session.execute(
-        query.order_by(Notice.published_at.desc(), Notice.id.desc())).scalars())
+    query = query.order_by(Notice.published_at.desc(), Notice.id.desc())
+    return list(db.session.execute(query.limit(limit) if limit else query).scalars())
 
 
 def scope_choices(user: User) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from openday.accounts.permissions import regulator_required
 from openday.geo.service import get_region
+from openday.notices import service as notices
 from openday.stats import service
 from openday.stats.forms import StatsFilterForm
 
@@ -95,6 +96,7 @@ def regulator_home():
         "stats/regulator_home.html", campaign=campaign,
         figures=service.totals(campaign, scope) if campaign else None,
         pending_labs=service.pending_labs(scope), region=get_region(scope) if scope else None,
+        notices=notices.manageable_notices(current_user, limit=5), scheduled=notices.is_scheduled,
         # The approval queue belongs to the labs module; its path is fixed by SPEC §5.
         labs_url="/regulator/labs")
 

@@ -198,3 +198,19 @@ def test_public_notice_list_and_missing_notice(client, create_notice):
     html = client.get("/notices/").get_data(as_text=True)
     assert "湖南通知" in html and "湖南省" in html
     assert client.get("/notices/12345").status_code == 404
+
+
+def test_seconds_in_the_publish_time_are_accepted(client, db, national):
+    day = clock.today() + timedelta(days=1)
+    response = client.submit("/regulator/notices", {"title": "带秒", "body": "正文", "region_scope": "",
+                                                    "published_at": f"{day.isoformat()}T08:00:00"})
+    assert response.status_code == 302
+    assert db.session.execute(db.select(Notice.published_at)).scalar_one() == \
+        clock.china_datetime(day, 8)
+
+
+def test_regulator_dashboard_lists_its_notices(client, create_notice, hunan):
+    create_notice(title="湖南的通知", region_scope="430000")
+    create_notice(title="上海的通知", region_scope="310000")
+    html = client.get("/regulator/").get_data(as_text=True)
+    assert "湖南的通知" in html and "上海的通知" not in html
