@@ -97,6 +97,16 @@ def create_regulator(email: str, password: str, region_scope: str, name: str = "
     return create_user(email, password, Role.regulator, region_scope=region_scope, name=name)
 
 
+def set_active(user: User, active: bool, by: User) -> User:
+    """Deactivate (or reactivate) a login; a deactivated user is signed out on its next request.
+    Admins cannot lock themselves out."""
+    if user.id == by.id and not active:
+        raise AccountError("active", _l("不能停用自己的账号"))
+    user.active = active
+    db.session.commit()
+    return user
+
+
 MAX_PAGE = 10_000  # an absurd ?page= must not turn into an OFFSET the database refuses
 
 

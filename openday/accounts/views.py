@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from openday import clock
 from openday.accounts import campaigns, service
 from openday.accounts.forms import CampaignForm, LoginForm, RegulatorForm
-from openday.accounts.models import Role
+from openday.accounts.models import Role, User
 from openday.accounts.permissions import admin_required
 from openday.accounts.service import AccountError
 from openday.events.models import Campaign
@@ -61,6 +61,7 @@ def _address_limit() -> str:
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"],
                deduct_when=_login_failed)
 def login():
+    g.login_failed = False
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
@@ -113,6 +114,22 @@ def admin_new_regulator():
             flash(_("已创建监管账号 %(email)s", email=user.email), "success")
             return redirect(url_for("accounts.admin_users", role=Role.regulator))
     return render_template("accounts/admin_regulator.html", form=form)
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@admin_required
+def admin_set_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        service.set_active(user, active, current_user)
+    except AccountError as error:
+        flash(str(error.message), "danger")
+    else:
+        message = _("已启用 %(email)s", email=user.email) if active else _(
+            "已停用 %(email)s，该账号已无法登录", email=user.email)
+        flash(message, "success")
+    return redirect(url_for("accounts.admin_users", role=request.form.get("role") or None))
 
 
 # ---- admin: campaigns ----------------------------------------------------------------------------

@@ -140,3 +140,56 @@ def test_unknown_campaign_is_404(client, admin):
 def test_odd_page_numbers_never_fail(client, admin, page):
     assert client.get(f"/admin/users?page={page}").status_code == 200
     assert client.get(f"/regulator/labs?status=all&page={page}").status_code == 200
+
+
+def next_request_as(client):
+    """The fixtures keep one app context open, so Flask-Login's per-request cache of the user
+    (``g._login_user``) outlives a request; a browser's next request starts without it."""
+    from flask import g
+    g.pop("_login_user", None)
+    return client
+
+
+def test_deactivated_user_is_signed_out_and_cannot_log_in(app, db, client, create_user):
+    from openday.accounts import service
+    from tests.conftest import PASSWORD
+    admin = create_user(role="admin")
+    regulator = create_user(role="regulator")
+    assert client.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 302
+    assert client.get("/regulator/labs").status_code == 200
+
+    service.set_active(regulator, False, by=admin)
+    assert next_request_as(client).get("/regulator/labs").status_code == 302   # its session ends
+    assert client.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 200
+
+    service.set_active(regulator, True, by=admin)
+    assert client.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 302
+
+
+def test_admin_deactivates_and_reactivates_from_the_user_list(client, db, admin, create_user):
+    regulator = create_user(role="regulator", email="leaver@example.cn")
+    assert "leaver@example.cn" in client.get("/admin/users").get_data(as_text=True)
+    response = client.submit(f"/admin/users/{regulator.id}/active", {"active": "0"},
+                             form_url="/admin/users")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(User, regulator.id).active
+    client.submit(f"/admin/users/{regulator.id}/active", {"active": "1"}, form_url="/admin/users")
+    db.session.expire_all()
+    assert db.session.get(User, regulator.id).active
+
+
+def test_admin_cannot_deactivate_itself(client, db, admin):
+    client.submit(f"/admin/users/{admin.id}/active", {"active": "0"}, form_url="/admin/users")
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).active
+
+
+def test_deactivating_needs_csrf_and_admin(client, db, login, create_user):
+    target = create_user(role="regulator")
+    login(create_user(role="regulator"))
+    assert client.submit(f"/admin/users/{target.id}/active", {"active": "0"},
+                         form_url="/regulator/labs").status_code == 403
+    assert client.post(f"/admin/users/{target.id}/active", data={"active": "0"}).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(User, target.id).active
