@@ -98,7 +98,8 @@ def init_app(app: Flask) -> None:
     def load_user(user_id: str):
         from openday.accounts.models import User
         from openday.extensions import db
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None  # deactivated: signed out
 
     app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales)
     app.jinja_env.filters["local_time"] = local_time
