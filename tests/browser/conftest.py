@@ -199,7 +199,7 @@ def check_page():
                 return r.right > width + 1 && getComputedStyle(el).position !== 'fixed'
                     && !el.closest('.table-responsive, .visually-hidden, .visually-hidden-focusable');
             }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-                + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''));
+                + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/ +/).join('.') : ''));
             return {scroll: document.documentElement.scrollWidth, width, wide};
         }""")
         if overflow:
