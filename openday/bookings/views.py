@@ -103,6 +103,7 @@ def _qr_svg(url: str) -> Markup:
 
 @bp.get("/bookings/<token>")
 def manage(token: str):
+    """The confirmation page, which is also where a booking is managed (SPEC §5)."""
     booking = _booking_or_404(token)
     slot = db.session.execute(
         sa.select(Slot).where(Slot.id == booking.slot_id)
@@ -123,8 +124,10 @@ def manage(token: str):
     return response
 
 
+@bp.post("/bookings/<token>")
 @bp.post("/bookings/<token>/cancel")
 def cancel(token: str):
+    """The manage page's cancel button (POST with its CSRF token); back to the page after."""
     booking = _booking_or_404(token)
     form = CancelForm()
     if form.validate_on_submit():

@@ -223,3 +223,12 @@ def book_via_service(app):
         booking, _ = service.book(slot.id, service.BookingRequest("王五", phone, 1, True))
         return booking
     return do
+
+
+def test_posting_the_manage_page_itself_cancels(client, db, create_slot):
+    slot = create_slot()
+    client.submit(f"/slots/{slot.id}/book", form())
+    booking = only_booking(db)
+    url = f"/bookings/{booking.manage_token}"
+    assert client.submit(url, {}).status_code == 303
+    assert only_booking(db).status == BookingStatus.cancelled
