@@ -56,9 +56,10 @@ def visible_text(html: str) -> str:
     return html
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/labs/register", "/privacy", "/search"])
+@pytest.mark.parametrize("path", ["/", "/login", "/labs/register", "/privacy", "/search", "/notices/",
+                                  "/participation"])
 def test_english_pages_have_no_chinese_left(client, path):
-    response = client.get(f"{path}?lang=en")
+    response = client.get(path + ("&" if "?" in path else "?") + "lang=en")
     assert response.status_code == 200
     leftovers = sorted(set(re.findall(r"[^\s<>]*[\u3400-\u9fff]+[^\s<>]*", visible_text(response.get_data(as_text=True)))))
     assert not leftovers, f"Chinese on the English {path}: {leftovers}"
