@@ -32,12 +32,24 @@ PHRASES = (
     ("登錄", "登入"),
     ("賬號", "帳號"),
     ("賬戶", "帳戶"),
+    ("個人信息", "個人資料"),
+    ("信息", "資訊"),
+    ("搜索", "搜尋"),
+    ("菜單", "選單"),
+    ("導出", "匯出"),
 )
 
 # Whole entries reviewed by hand: the conversion alone would read wrong.
 OVERRIDES = {
     # The example shows both scripts work; converted, it would repeat 長沙 twice.
     "输入城市，如 长沙、長沙 或 changsha": "輸入城市，如 長沙、长沙 或 changsha",
+    "如 长沙、長沙 或 changsha": "如 長沙、长沙 或 changsha",
+    # English msgids (the cities API): translated by hand, OpenCC would leave them in English.
+    "Type a city name, its pinyin or its adcode.": "請輸入城市名稱、拼音或行政區劃代碼。",
+    "Unknown province: %(province)s.": "未知的省份：%(province)s。",
+    "Unknown province: %(province)s. Did you mean: %(names)s?": "未知的省份：%(province)s。您是不是要找：%(names)s？",
+    "No city called “%(q)s”.": "沒有找到城市「%(q)s」。",
+    "No city called “%(q)s”. Did you mean: %(names)s?": "沒有找到城市「%(q)s」。您是不是要找：%(names)s？",
 }
 
 
