@@ -178,3 +178,10 @@ def test_the_dashboard_lists_events_and_slots(client, lab, logged_in, create_eve
     assert "我们的活动" in page and "别人的活动" not in page
     assert "4/12" in page
     assert f"/lab/slots/{slot.id}/roster" in page
+
+
+def test_without_a_current_campaign_no_event_can_be_created(client, db, lab, logged_in, event_form):
+    assert "当前没有进行中的开放日" in client.get("/lab/events/new").get_data(as_text=True)
+    response = client.submit("/lab/events/new", event_form())
+    assert "当前没有进行中的开放日" in response.get_data(as_text=True)
+    assert events_of(db, lab) == []
