@@ -42,7 +42,7 @@ def lock_slots(*conditions) -> list[Slot]:
         .execution_options(populate_existing=True)).scalars())
 
 
-# ---- cancelling and deleting ----------------------------------------------------------------------
+# ---- cancelling and deleting ---------------------------------------------------------------------
 
 def _cancel_slots(slots: list[Slot], by: CancelledBy, reason: str) -> int:
     """Cancel locked slots and every active booking on them; returns the bookings cancelled.
@@ -92,7 +92,8 @@ def cancel_event(event: Event, reason: str) -> int:
 
 
 def delete_slot(slot: Slot) -> None:
-    """A slot nobody ever booked may go; one with bookings (even cancelled ones) is cancelled instead."""
+    """A slot nobody ever booked may go; one with bookings (even cancelled ones) is cancelled
+    instead."""
     slot_id = slot.id
 
     def work() -> None:
@@ -107,7 +108,7 @@ def delete_slot(slot: Slot) -> None:
     bookings.write_transaction(work)
 
 
-# ---- resizing -------------------------------------------------------------------------------------
+# ---- resizing ------------------------------------------------------------------------------------
 
 def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours: int | None) -> Slot:
     """Change a slot's capacity (never below its seats taken), party limit and booking close.
@@ -142,7 +143,7 @@ def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours: int | N
     return bookings.write_transaction(work)
 
 
-# ---- rosters --------------------------------------------------------------------------------------
+# ---- rosters -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class RosterLine:
@@ -155,7 +156,8 @@ _STATUS_ORDER = sa.case({BookingStatus.confirmed: 0, BookingStatus.waitlisted: 1
 
 
 def roster(slot: Slot) -> list[RosterLine]:
-    """Every booking of a slot, confirmed first, then the waitlist in order, then cancelled: one query."""
+    """Every booking of a slot, confirmed first, then the waitlist in order, then cancelled:
+    one query."""
     bookings = db.session.execute(
         sa.select(Booking).where(Booking.slot_id == slot.id)
         .order_by(_STATUS_ORDER, Booking.id)).scalars()
@@ -212,7 +214,7 @@ def roster_filename(slot: Slot) -> str:
     return f"roster-{slot.id}-{clock.local(slot.starts_at):%Y%m%d-%H%M}.csv"
 
 
-# ---- check-in and walk-ins ------------------------------------------------------------------------
+# ---- check-in and walk-ins -----------------------------------------------------------------------
 
 def find_lab_booking(lab_id: int, code: str | None) -> Booking | None:
     """A booking by its code, only on this lab's slots: another lab's code is simply not found."""

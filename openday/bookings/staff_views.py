@@ -21,7 +21,8 @@ from openday.extensions import db
 
 def own_slot_or_404(slot_id: int) -> Slot:
     slot = db.session.execute(
-        db.select(Slot).options(joinedload(Slot.event)).where(Slot.id == slot_id)).scalar_one_or_none()
+        db.select(Slot).options(joinedload(Slot.event)).where(Slot.id == slot_id)
+    ).scalar_one_or_none()
     return own_lab_or_404(slot)
 
 
@@ -31,7 +32,7 @@ def closes_hours(slot: Slot) -> int | None:
     return int((slot.starts_at - slot.booking_closes_at).total_seconds() // 3600)
 
 
-# ---- rosters --------------------------------------------------------------------------------------
+# ---- rosters -------------------------------------------------------------------------------------
 
 @bp.route("/lab/slots/<int:slot_id>/roster")
 @lab_staff_required
@@ -152,7 +153,7 @@ def cancel_event(event_id: int):
                            affected=affected)
 
 
-# ---- check-in at the door -------------------------------------------------------------------------
+# ---- check-in at the door ------------------------------------------------------------------------
 #
 # Opening the QR's URL (GET /lab/checkin?code=…) shows the booking and a confirm button rather than
 # checking in at once: a GET must not change anything (phones' camera apps and link previews fetch

@@ -43,7 +43,7 @@ def refresh_slot_copies(event: Event) -> None:
         execution_options={"synchronize_session": "fetch"})
 
 
-# ---- events ---------------------------------------------------------------------------------------
+# ---- events --------------------------------------------------------------------------------------
 
 VENUE_TYPES = ("lab", "school", "company", "community", "other")
 AUDIENCES = ("public", "students", "families", "seniors", "enterprises")
@@ -65,7 +65,8 @@ class RuleError(ValueError):
 
 def venue_fields(lab: Lab, venue_type: str, name: str = "", address: str = "",
                  district_adcode: str = "") -> dict:
-    """Where an event happens: the lab's own address, or an off-site place geocoded in its district."""
+    """Where an event happens: the lab's own address, or an off-site place geocoded in its
+    district."""
     if venue_type == "lab":
         return {"venue_type": "lab", "venue_name": "", "venue_address": lab.address,
                 "province_adcode": lab.province_adcode, "city_adcode": lab.city_adcode,
@@ -144,7 +145,7 @@ def audience_codes(event: Event) -> list[str]:
     return [code for code in event.audience.split(",") if code]
 
 
-# ---- slots ----------------------------------------------------------------------------------------
+# ---- slots ---------------------------------------------------------------------------------------
 
 _TIME_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _TIME = re.compile(r"(\d{1,2})[:：.](\d{2})")
@@ -168,7 +169,8 @@ def parse_start_times(text: str) -> list[time]:
 def slot_rule_errors(campaign: Campaign, starts_at: datetime, ends_at: datetime, capacity: int,
                      max_party: int, closes_at: datetime | None = None, seats_taken: int = 0,
                      new: bool = True) -> dict[str, str]:
-    """The rules every slot keeps, for a new one (``new``) or a changed one (with its seats taken)."""
+    """The rules every slot keeps, for a new one (``new``) or a changed one (with its seats
+    taken). Returns {field: message}, empty when all hold."""
     errors: dict[str, str] = {}
     first_day, last_day = campaign.starts_on, campaign.ends_on
     start_day = clock.local(starts_at).date()
@@ -202,7 +204,8 @@ def slot_rule_errors(campaign: Campaign, starts_at: datetime, ends_at: datetime,
 
 def plan_slots(event: Event, day: date, start_times: list[time], duration_minutes: int,
                capacity: int, max_party: int, closes_hours: int | None = None) -> list[Slot]:
-    """New slots of an event on one (Beijing) day, checked; RuleError and nothing made if one fails."""
+    """New slots of an event on one (Beijing) day, checked; RuleError, and none made, if one
+    fails."""
     if event.status == EventStatus.cancelled:
         raise RuleError({"status": _("活动已取消，不能再添加场次")})
     if len(start_times) > MAX_SLOTS_AT_ONCE:

@@ -36,7 +36,7 @@ def privacy():
     return render_template("events/privacy.html")
 
 
-# ---- the lab's side -------------------------------------------------------------------------------
+# ---- the lab's side ------------------------------------------------------------------------------
 
 @bp.route("/lab/")
 @lab_staff_required
@@ -166,7 +166,7 @@ def add_slots(event_id: int):
     return render_event_page(event, form, slots_form, general)
 
 
-# ---- the public event page ------------------------------------------------------------------------
+# ---- the public event page -----------------------------------------------------------------------
 
 def book_url(slot) -> str:
     """The booking page of a slot (built by the bookings issue; the path is fixed by SPEC §5)."""

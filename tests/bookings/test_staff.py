@@ -1,5 +1,5 @@
-"""The lab's side of bookings: rosters with full phones and an Excel-ready CSV, check-in at the door,
-walk-ins, cancelling and resizing slots and events; all only on the lab's own slots."""
+"""The lab's side of bookings: rosters with full phones and an Excel-ready CSV, check-in at the
+door, walk-ins, cancelling and resizing slots and events; all only on the lab's own slots."""
 from __future__ import annotations
 
 import itertools
@@ -65,7 +65,7 @@ def counters(slot: Slot) -> tuple:
     return (slot.seats_taken, slot.confirmed_count, slot.waitlisted_count, slot.waitlisted_people)
 
 
-# ---- rosters --------------------------------------------------------------------------------------
+# ---- rosters -------------------------------------------------------------------------------------
 
 def test_the_roster_shows_full_phones_and_the_waitlist_in_order(client, staff, slot, booked):
     booked(slot, 4, name="张三", phone="13812345678")
@@ -136,7 +136,7 @@ def test_regulators_and_anonymous_never_see_a_roster(client, slot, create_user, 
     assert client.get(f"/lab/slots/{slot.id}/roster").status_code == 403
 
 
-# ---- check-in -------------------------------------------------------------------------------------
+# ---- check-in ------------------------------------------------------------------------------------
 
 def test_opening_the_qr_url_shows_the_booking_and_a_confirm_button(client, db, staff, slot,
                                                                     booked):
@@ -206,7 +206,7 @@ def test_an_empty_or_unknown_code_is_a_clear_message(client, staff):
     assert "未找到该预约码" in client.get("/lab/checkin?code=ZZZZ2345").get_data(as_text=True)
 
 
-# ---- walk-ins -------------------------------------------------------------------------------------
+# ---- walk-ins ------------------------------------------------------------------------------------
 
 @pytest.fixture
 def today_slot(create_slot, event):
@@ -214,7 +214,8 @@ def today_slot(create_slot, event):
     from openday.events.service import day_bounds
     start, end = day_bounds(clock.today())
     # Within today's Beijing day, whatever the hour the test runs at.
-    return create_slot(event=event, starts_at=start + timedelta(hours=1), ends_at=end - timedelta(hours=1))
+    return create_slot(event=event, starts_at=start + timedelta(hours=1),
+                       ends_at=end - timedelta(hours=1))
 
 
 def test_walk_ins_are_added_to_todays_slot_and_never_go_negative(client, db, staff, today_slot):
@@ -248,7 +249,7 @@ def test_walk_ins_only_on_the_labs_own_slots_of_today(client, db, staff, slot, c
     assert slot.walk_ins == 0 and theirs.walk_ins == 0
 
 
-# ---- cancelling, deleting, resizing ---------------------------------------------------------------
+# ---- cancelling, deleting, resizing --------------------------------------------------------------
 
 def test_cancelling_a_slot_cancels_its_bookings(client, db, staff, slot, booked):
     confirmed = booked(slot, 4)

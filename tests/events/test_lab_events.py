@@ -78,7 +78,8 @@ def test_bad_event_input_is_a_form_error(client, db, lab, logged_in, campaign, e
                                          changes, message):
     response = client.submit("/lab/events/new", event_form(**changes))
     assert response.status_code == 200
-    assert message in response.get_data(as_text=True) or "is-invalid" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert message in page or "is-invalid" in page
     assert events_of(db, lab) == []
 
 
@@ -117,7 +118,8 @@ def test_editing_a_published_event_keeps_its_bookings(client, db, lab, logged_in
     assert response.status_code == 302
     db.session.expire_all()
     assert (event.title, event.kind, event.status) == ("食品安全讲座", "lecture", "published")
-    assert (slot.kind, slot.listed, slot.seats_taken, slot.confirmed_count) == ("lecture", True, 3, 1)
+    assert (slot.kind, slot.listed) == ("lecture", True)
+    assert (slot.seats_taken, slot.confirmed_count) == (3, 1)
     assert booking.status == "confirmed"
 
 

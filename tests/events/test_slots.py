@@ -1,4 +1,5 @@
-"""Adding slots several at once, and the rules every slot keeps (each a form error, nothing stored)."""
+"""Adding slots several at once, and the rules every slot keeps (each a form error, nothing
+stored)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
