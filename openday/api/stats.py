@@ -30,9 +30,9 @@ def stats():
         year = int(raw_year)
     group_by = request.args.get("group_by", "").strip() or "province"
     try:
-        report = service.report(year, group_by,
-                                province=request.args.get("province", "").strip() or None,
-                                kind=request.args.get("kind", "").strip() or None)
+        report = service.cached(service.report, year, group_by, None,
+                                request.args.get("province", "").strip() or None,
+                                request.args.get("kind", "").strip() or None)
     except service.UnknownCampaign:
         message = (_("%(year)s 年没有开放日活动。", year=year) if year
                    else _("当前没有开放日活动。"))

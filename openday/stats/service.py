@@ -25,12 +25,16 @@ What counts (the campaign reports these figures, so the rules are spelled out on
 """
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context
-from flask_babel import gettext
+from flask import current_app, has_request_context
+from flask_babel import get_locale, gettext
 
 from openday.accounts.models import NATIONAL, Role, User
 from openday.events.models import Campaign, EventKind, Slot
@@ -118,9 +122,26 @@ class Group(Figures):
         return {"key": self.key, "name": self.name, **super().as_dict()}
 
 
+@dataclass(frozen=True)
+class CampaignInfo:
+    """What a report says about its campaign: a plain snapshot, safe to keep past the session."""
+
+    id: int
+    year: int
+    edition: int
+    theme: str
+    starts_on: date
+    ends_on: date
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> CampaignInfo:
+        return cls(id=campaign.id, year=campaign.year, edition=campaign.edition,
+                   theme=campaign.theme, starts_on=campaign.starts_on, ends_on=campaign.ends_on)
+
+
 @dataclass
 class Report:
-    campaign: Campaign
+    campaign: CampaignInfo
     region: str | None          # province adcode the figures are limited to, None: national
     kind: str | None
     group_by: str | None
@@ -246,14 +267,14 @@ def _roomy_sorts() -> None:
         db.session.execute(sa.text("SET LOCAL work_mem = '32MB'"))
 
 
-def totals(campaign: Campaign, region: str | None = None, kind: str | None = None) -> Figures:
+def totals(campaign: Campaign | CampaignInfo, region: str | None = None, kind: str | None = None) -> Figures:
     _roomy_sorts()
     query = _filtered(sa.select(*_aggregates()).where(Slot.campaign_id == campaign.id),
                       region, _check_kind(kind))
     return _figures(db.session.execute(query).one())
 
 
-def groups(campaign: Campaign, group_by: str, region: str | None = None,
+def groups(campaign: Campaign | CampaignInfo, group_by: str, region: str | None = None,
            kind: str | None = None) -> list[Group]:
     """One aggregate query; groups in a stable order (adcode, kind code, date). A group with
     nothing to show (only draft events there) is left out."""
@@ -302,7 +323,7 @@ def report(year: int | None = None, group_by: str | None = "province", scope: st
     kind = _check_kind(kind)
     region = effective_region(scope, province)
     campaign = find_campaign(year)
-    return Report(campaign=campaign, region=region, kind=kind, group_by=group_by,
+    return Report(campaign=CampaignInfo.of(campaign), region=region, kind=kind, group_by=group_by,
                   totals=totals(campaign, region, kind),
                   groups=groups(campaign, group_by, region, kind) if group_by else [])
 
@@ -367,3 +388,51 @@ def pending_labs(scope: str | None) -> int:
     if scope:
         query = query.where(Lab.province_adcode == province_key(scope))
     return db.session.execute(query).scalar_one()
+
+
+
+# ---- a short cache for pages read by many ------------------------------------------------------
+
+T = TypeVar("T")
+_cache: dict[tuple, tuple[float, object]] = {}
+_cache_lock = threading.Lock()
+_CACHE_ENTRIES = 512
+
+
+def cache_seconds() -> int:
+    """``OPENDAY_STATS_CACHE_SECONDS`` (default 60; 0 under TESTING unless a test sets it)."""
+    default = 0 if current_app.testing else 60
+    return int(current_app.config.get("OPENDAY_STATS_CACHE_SECONDS", default))
+
+
+def cached(compute: Callable[..., T], *args) -> T:
+    """``compute(*args)``, remembered for ``cache_seconds()`` per process.
+
+    The public page, the API and the regulators' pages each scan the campaign's slots a few
+    times; when the press links the page, thousands of readers would repeat the same scans.
+    Figures a minute old are fine for totals. The key holds the database and the locale (group
+    names are translated), and only plain values (dataclasses, CampaignInfo) are kept.
+    Errors are not cached. The service functions themselves never cache.
+    """
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return compute(*args)
+    key = (current_app.config.get("OPENDAY_DATABASE_URL"),
+           str(get_locale()) if has_request_context() else "", compute.__name__, args)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[return-value]
+    value = compute(*args)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_ENTRIES:
+            for stale in [k for k, (until, _v) in _cache.items() if until <= now] or list(_cache):
+                del _cache[stale]
+        _cache[key] = (now + seconds, value)
+    return value
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

@@ -52,7 +52,7 @@ def _page_report(scope: str | None, group_by: str | None = None):
     if not form.campaign.choices:
         return form, None
     region_group = group_by or ("city" if province else "province")
-    report = service.report(year, region_group, scope=scope, province=province, kind=kind)
+    report = service.cached(service.report, year, region_group, scope, province, kind)
     return form, report
 
 
@@ -76,9 +76,9 @@ def _render_stats(template: str, scope: str | None, **context):
     form, report = _page_report(scope)
     if report is None:
         return render_template(template, form=form, report=None, **context)
-    by_kind = service.groups(report.campaign, "kind", report.region, report.kind)
-    by_date = service.groups(report.campaign, "date", report.region, report.kind)
-    editions = service.editions(report.region, report.kind)
+    by_kind = service.cached(service.groups, report.campaign, "kind", report.region, report.kind)
+    by_date = service.cached(service.groups, report.campaign, "date", report.region, report.kind)
+    editions = service.cached(service.editions, report.region, report.kind)
     return render_template(template, form=form, report=report, by_kind=by_kind, by_date=by_date,
                            editions=editions, chart=_chart_data(report, by_kind, by_date),
                            **context)
