@@ -361,3 +361,30 @@ def test_another_lab_cannot_change_or_delete_a_slot(client, db, slot, login_othe
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Slot, slot.id).capacity == 6
+
+
+def test_scanning_the_qr_logged_out_comes_back_to_the_booking_after_login(client, slot, booked,
+                                                                         create_user, lab):
+    booking = booked(slot, 2, name="张三")
+    response = client.get(f"/lab/checkin?code={booking.code}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    user = create_user(role="lab", lab=lab)
+    login_page = response.headers["Location"]
+    response = client.submit(login_page, {"email": user.email, "password": "correct horse battery"})
+    assert response.headers["Location"].endswith(f"/lab/checkin?code={booking.code}")
+    assert "确认签到（2 人）" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_dashboard_counts_todays_check_ins_and_walk_ins(client, db, staff, slot, today_slot,
+                                                            booked):
+    # Booked while bookable, then the slot is moved to today (booking closes when a slot starts,
+    # and today's slot may already have started whatever the hour the test runs at).
+    booking = booked(slot, 3)
+    db.session.execute(sa.update(Slot).where(Slot.id == slot.id).values(
+        starts_at=today_slot.starts_at, ends_at=today_slot.ends_at))
+    db.session.commit()
+    client.submit("/lab/checkin", {"code": booking.code})
+    client.submit("/lab/checkin/walk-ins", {"slot_id": today_slot.id, "number": "7"},
+                  form_url="/lab/checkin")
+    page = client.get("/lab/").get_data(as_text=True)
+    assert "已签到 3 人" in page and "现场来访 7 人" in page
