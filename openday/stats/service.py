@@ -46,7 +46,6 @@ from openday.labs.models import Lab, LabStatus
 GROUPINGS = ("province", "city", "kind", "date")
 
 
-
 def N_(msgid: str) -> str:
     """Marks a msgid for extraction (Babel's default keyword); translated where it is shown."""
     return msgid

@@ -116,7 +116,7 @@ def regulator_stats_csv():
     group_by = request.args.get("group_by") or None
     if group_by is not None and group_by not in service.GROUPINGS:
         abort(400)
-    form, report = _page_report(scope, group_by)
+    _form, report = _page_report(scope, group_by)
     if report is None:
         abort(404)
     buffer = io.StringIO()
