@@ -80,9 +80,9 @@ def counter_problems(limit: int) -> tuple[int, list[Problem]]:
                       wanted[0] > Slot.capacity)
     query = (sa.select(Slot.id, Slot.capacity, *found, *wanted)
              .outerjoin(expected, expected.c.slot_id == Slot.id).where(mismatch))
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(query.order_by(Slot.id)).all()  # only the wrong slots come back
     problems: list[Problem] = []
-    for row in db.session.execute(query.order_by(Slot.id).limit(limit)):
+    for row in rows[:limit]:
         slot_id, capacity, values = row[0], row[1], row[2:]
         n = len(COUNTERS)
         for name, got, want in zip(COUNTERS, values[:n], values[n:]):
@@ -91,7 +91,7 @@ def counter_problems(limit: int) -> tuple[int, list[Problem]]:
         if max(values[0], values[n]) > capacity:
             problems.append(Problem("oversold", slot_id, f"{max(values[0], values[n])} confirmed seats "
                                     f"exceed capacity {capacity}"))
-    return total, problems
+    return len(rows), problems
 
 
 def queue_problems(limit: int) -> tuple[int, list[Problem]]:
@@ -106,13 +106,12 @@ def queue_problems(limit: int) -> tuple[int, list[Problem]]:
                                   later.party_size >= waiting.party_size))
              .where(waiting.status == BookingStatus.waitlisted)
              .group_by(waiting.slot_id, waiting.id))
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(query.order_by(waiting.slot_id, waiting.id)).all()
     problems = [Problem("waitlist order", slot_id,
                         f"booking {confirmed_id} was confirmed after booking {waiting_id} "
                         f"(no larger party) was waitlisted")
-                for slot_id, waiting_id, confirmed_id
-                in db.session.execute(query.order_by(waiting.slot_id, waiting.id).limit(limit))]
-    return total, problems
+                for slot_id, waiting_id, confirmed_id in rows[:limit]]
+    return len(rows), problems
 
 
 def cancellation_problems(limit: int) -> tuple[int, list[Problem]]:
@@ -121,10 +120,10 @@ def cancellation_problems(limit: int) -> tuple[int, list[Problem]]:
              .where(sa.or_(Slot.status == SlotStatus.cancelled, Event.status == EventStatus.cancelled),
                     Booking.status != BookingStatus.cancelled)
              .group_by(Slot.id))
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(query.order_by(Slot.id)).all()
     problems = [Problem("cancelled", slot_id, f"{n} active booking(s) on a cancelled slot or event")
-                for slot_id, n in db.session.execute(query.order_by(Slot.id).limit(limit))]
-    return total, problems
+                for slot_id, n in rows[:limit]]
+    return len(rows), problems
 
 
 def copy_problems(limit: int) -> tuple[int, list[Problem]]:
@@ -136,9 +135,9 @@ def copy_problems(limit: int) -> tuple[int, list[Problem]]:
                        Slot.listed, Event.status, Slot.status)
              .join(Event, Event.id == Slot.event_id)
              .where(sa.or_(*(s != e for s, e, _n in pairs), listed_wrong)))
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(query.order_by(Slot.id)).all()
     problems: list[Problem] = []
-    for row in db.session.execute(query.order_by(Slot.id).limit(limit)):
+    for row in rows[:limit]:
         slot_id, rest = row[0], row[1:]
         n = len(pairs)
         for (_s, _e, name), got, want in zip(pairs, rest[:n], rest[n:2 * n]):
@@ -150,7 +149,7 @@ def copy_problems(limit: int) -> tuple[int, list[Problem]]:
             problems.append(Problem("event copy", slot_id,
                                     f"listed is {bool(is_listed)}, event {event_status} and slot "
                                     f"{slot_status} say {should}"))
-    return total, problems
+    return len(rows), problems
 
 
 def full_problems(slot_ids: list[int]) -> list[Problem]:
