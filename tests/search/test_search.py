@@ -209,3 +209,32 @@ def test_search_page_queries_do_not_grow_with_results(app, client, db, world, cr
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert counts[0] == counts[1] <= 4
     assert counts[2] <= 4
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_nearest_agrees_with_the_geodesic_everywhere(seed):
+    """The haversine shortcut never changes who is inside the radius or who comes first."""
+    import random
+
+    from openday.geo import service as geo
+    rng = random.Random(seed)
+    point = (rng.uniform(20, 45), rng.uniform(100, 125))
+    venues = [(point[0] + rng.uniform(-0.8, 0.8), point[1] + rng.uniform(-0.8, 0.8)) for _ in range(150)]
+    events = [(i, *rng.choice(venues), rng.randint(1, 3)) for i in range(300)]
+    exact = {event_id: geo.distance_km(*point, lat, lon) for event_id, lat, lon, _n in events}
+    radius = 50.0
+    inside = [e for e in events if exact[e[0]] <= radius]
+    for wanted in (1, 7, 40, 10_000):
+        total, chosen = search._nearest(events, point, radius, wanted)
+        assert total == sum(n for *_rest, n in inside)
+        nearest = sorted((exact[e[0]], e[0]) for e in inside for _ in range(e[3]))[:wanted]
+        assert {event_id for _d, event_id in nearest} <= set(chosen)
+        assert all(chosen[event_id] == pytest.approx(exact[event_id]) for event_id in chosen)
+        assert all(exact[event_id] <= radius for event_id in chosen)
+
+
+def test_paging_deeper_than_the_cap_asks_for_a_narrower_search():
+    with pytest.raises(search.SearchError) as caught:
+        search.parse_args({"page": "101", "per_page": "100"})
+    assert "page" in caught.value.fields
+    assert search.parse_args({"page": "100", "per_page": "100"}).page == 100
