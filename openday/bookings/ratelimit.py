@@ -17,12 +17,15 @@ from openday.extensions import limiter
 
 PER_IP = "300 per minute"
 PER_PHONE = "10 per minute;30 per hour"
+MAX_KEY_BODY = 8 * 1024
 
 
 def phone_key() -> str:
     raw = None
-    if request.is_json or request.mimetype == "application/json":
-        body = request.get_json(silent=True)
+    if request.content_length is not None and request.content_length > MAX_KEY_BODY:
+        pass  # never parse a huge body just to find a key; the view refuses it anyway
+    elif request.is_json or request.path.startswith("/api/"):
+        body = request.get_json(force=True, silent=True)  # as the API view reads it
         raw = body.get("phone") if isinstance(body, dict) else None
     else:
         raw = request.form.get("phone")
