@@ -154,10 +154,6 @@ class Busy(BookingError):
         super().__init__("busy", _("预约人数较多，系统繁忙，请稍后再试。"))
 
 
-class _PhoneRace(Exception):
-    """Another transaction inserted this phone's active booking on the slot first."""
-
-
 # ---- input ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -318,19 +314,46 @@ def _code_taken(code: str) -> bool:
     return db.session.execute(sa.select(Booking.id).where(Booking.code == code)).first() is not None
 
 
-def check_bookable(slot: Slot) -> None:
-    """Raise SlotUnavailable or BookingClosed unless the public may book ``slot`` now."""
-    event: Event = slot.event
-    if slot.status == SlotStatus.cancelled or event.status == EventStatus.cancelled:
+def _check_slot_open(slot: Slot) -> None:
+    """The slot's own state: open, listed (its event published, kept in step by the events
+    service) and not past its closing time. Enough under the lock, where it is read fresh."""
+    if slot.status == SlotStatus.cancelled:
         raise SlotUnavailable(_("该场次已被主办机构取消。"))
-    if not slot.listed or event.status != EventStatus.published or event.lab.status != LabStatus.approved:
+    if not slot.listed:
         raise SlotUnavailable()
     if clock.now() >= slot.closes_at:
         raise BookingClosed()
 
 
+def check_bookable(slot: Slot) -> None:
+    """Raise SlotUnavailable or BookingClosed unless the public may book ``slot`` now."""
+    event: Event = slot.event
+    if slot.status == SlotStatus.cancelled or event.status == EventStatus.cancelled:
+        raise SlotUnavailable(_("该场次已被主办机构取消。"))
+    if event.status != EventStatus.published or event.lab.status != LabStatus.approved:
+        raise SlotUnavailable()
+    _check_slot_open(slot)
+
+
 def _daily_limit() -> int:
     return int(current_app.config.get("OPENDAY_PHONE_DAILY_LIMIT", 6))
+
+
+def _daily_cap(phone: str, day: date) -> None:
+    limit = _daily_limit()
+    held = db.session.execute(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.phone == phone, Booking.slot_day == day, Booking.status.in_(ACTIVE))).scalar_one()
+    if held >= limit:
+        raise DailyLimitReached(limit)
+
+
+def _free_code() -> str:
+    for _attempt in range(10):
+        code = _new_code()
+        if not _code_taken(code):
+            return code
+    raise RuntimeError("could not draw a free booking code")  # 32**8 codes: practically never
 
 
 def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bool]:
@@ -342,20 +365,27 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
         # One phone books one slot at a time, so two slots of the same day cannot both pass
         # the daily cap. Taken before the slot lock, always in this order: no deadlock.
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(phone))))
-    slot = _lock_slot(slot_id)
-    if slot is None:
-        raise SlotNotFound()
+    # Nothing else adds a booking for this phone now (its lock on PostgreSQL, the database's
+    # write lock on SQLite), so the repeat check, the daily cap and the code draw run before the
+    # slot is locked: the slot's lock, which every booker of a popular slot queues for, is held
+    # only for the seat update and the insert.
     existing = _active_for_phone(slot_id, phone)
     if existing is not None:
         return existing, False
-    check_bookable(slot)
+    check_bookable(slot)   # refuse early from what was just read; checked again under the lock
     day = _slot_day(slot)
-    limit = _daily_limit()
-    held = db.session.execute(
-        sa.select(sa.func.count(Booking.id)).where(
-            Booking.phone == phone, Booking.slot_day == day, Booking.status.in_(ACTIVE))).scalar_one()
-    if held >= limit:
-        raise DailyLimitReached(limit)
+    _daily_cap(phone, day)
+    code = _free_code()
+
+    slot = _lock_slot(slot_id)
+    if slot is None:
+        raise SlotNotFound()
+    _check_slot_open(slot)
+    if _slot_day(slot) != day:  # the lab moved the slot to another day meanwhile
+        day = _slot_day(slot)
+        _daily_cap(phone, day)
+    if party > slot.max_party:
+        raise InvalidBooking({"party_size": _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)})
 
     if party <= slot.capacity - slot.seats_taken and _bump(
             slot, guard_seats=party, seats_taken=party, confirmed_count=1):
@@ -363,24 +393,13 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
     else:
         status = BookingStatus.waitlisted
         _bump(slot, waitlisted_count=1, waitlisted_people=party)
-
     now = clock.now()
-    for _attempt in range(5):
-        code = _new_code()
-        if _code_taken(code):
-            continue
-        booking = Booking(slot_id=slot.id, code=code, manage_token=secrets.token_urlsafe(32),
-                          name=name, phone=phone, party_size=party, status=status, slot_day=day,
-                          created_at=now, consented_at=now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(booking)
-        except IntegrityError:
-            if _active_for_phone(slot_id, phone) is not None:
-                raise _PhoneRace() from None
-            continue  # the code collided after all: draw another
-        return booking, True
-    raise RuntimeError("could not draw a free booking code")  # 32**8 codes: practically never
+    booking = Booking(slot_id=slot.id, code=code, manage_token=secrets.token_urlsafe(32),
+                      name=name, phone=phone, party_size=party, status=status, slot_day=day,
+                      created_at=now, consented_at=now)
+    db.session.add(booking)
+    db.session.flush()  # the unique indexes speak here (see book())
+    return booking, True
 
 
 def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
@@ -394,16 +413,20 @@ def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
         slot_id = int(slot_id)
     except (TypeError, ValueError):
         raise SlotNotFound() from None
-    try:
-        return write_transaction(lambda: _book_in_transaction(slot_id, request))
-    except _PhoneRace:
-        # Lost a race to our own resubmission (two taps): the unique partial index stopped the
-        # second insert; the transaction is rolled back, so answer with the booking that won.
-        name, phone, _party = validate_request(request, 10 ** 6)
-        existing = _active_for_phone(slot_id, phone)
-        if existing is None:
-            raise Busy() from None
-        return existing, False
+    for attempt in range(2):
+        try:
+            return write_transaction(lambda: _book_in_transaction(slot_id, request))
+        except IntegrityError:
+            # The transaction is rolled back, seats included. Either our own resubmission (two
+            # taps) won the race to the partial unique index on (slot, phone) — answer with its
+            # booking — or, astronomically rarely, the code collided: try once more.
+            _name, phone, _party = validate_request(request, 10 ** 6)
+            existing = _active_for_phone(slot_id, phone)
+            if existing is not None:
+                return existing, False
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 # ---- waitlist, cancellation, capacity ------------------------------------------------------------
