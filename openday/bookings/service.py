@@ -8,7 +8,10 @@ Inside it the seats are taken by one guarded ``UPDATE slot SET seats_taken = sea
 WHERE id = :id AND seats_taken + :n <= capacity`` whose row count says whether they fitted, so
 a slot can never be oversold even if the lock were somehow missing. ``database is locked`` and
 PostgreSQL's lock/serialisation failures are retried a few times, then raise :class:`Busy`
-(answered as 503 with ``Retry-After``), never a 500.
+(answered as 503 with ``Retry-After``), never a 500. On PostgreSQL a booking first takes an
+advisory lock on the phone number (then the slot row, always in that order), so the repeat
+check, the per-day cap and the code draw happen before the slot's lock, which is held only for
+the seat update and the insert.
 
 Waitlist promotion skips a waitlisted party that does not fit into the freed seats and keeps
 trying later (smaller) ones, in arrival order (booking id): seats are never left empty while
@@ -70,6 +73,7 @@ NAME_MAX = 40
 PHONE_RAW_MAX = 30          # "+86 138-0013-8000" is 17; anything much longer is not a phone
 TOKEN_MAX = 64
 WRITE_ATTEMPTS = 4
+BUSY_DEADLINE_S = 12  # no new attempt after this long (gunicorn kills a request at 30 s)
 ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
 
 _PHONE = re.compile(r"1[3-9][0-9]{9}")
@@ -232,7 +236,7 @@ def _is_busy(exc: BaseException) -> bool:
     if getattr(orig, "sqlstate", None) in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock
         return True
     text = str(orig).lower()
-    return "database is locked" in text or "database table is locked" in text or "busy" in text
+    return "database is locked" in text or "database table is locked" in text
 
 
 def _end_transaction() -> None:
@@ -249,7 +253,10 @@ def write_transaction(work: Callable[[], T], attempts: int = WRITE_ATTEMPTS) -> 
     deadlock/serialisation failure; after ``attempts`` tries it raises :class:`Busy`. Any other
     error rolls back and propagates. Other modules that move seats (cancelling a slot) use this too.
     """
+    started = time.monotonic()
     for attempt in range(attempts):
+        if attempt and time.monotonic() - started > BUSY_DEADLINE_S:
+            break  # SQLite already waited its busy timeout each time: answer before the worker times out
         _end_transaction()
         try:
             db.session.connection(execution_options=write_transaction_options())
