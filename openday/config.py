@@ -39,5 +39,4 @@ def from_env(instance_path: str) -> dict:
         # hide_parameters: SQL errors (and so tracebacks in logs) never quote a phone or a name.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "WTF_CSRF_TIME_LIMIT": None,  # a booking form left open over lunch must still submit
-        "JSON_AS_ASCII": False,
     }

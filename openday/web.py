@@ -83,6 +83,7 @@ class DatabaseIdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    app.json.ensure_ascii = False  # 长沙, not \u957f\u6c99, in every JSON answer
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
