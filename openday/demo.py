@@ -27,6 +27,7 @@ from openday.extensions import db
 from openday.geo import service as geo
 from openday.geo.models import Region
 from openday.labs.models import Lab, LabStatus
+from openday.labs.service import LabError, credit_code_check_character, validate_credit_code
 from openday.notices.models import Notice
 
 DEMO_PASSWORD = "openday-demo"
@@ -39,22 +40,22 @@ FIRST_YEAR = 2010  # the 1st open day was 2011: edition = year − 2010
 PAST_YEAR = 2019
 
 # ---- unified social credit codes (GB 32100) ----------------------------------------------------
+# The check character is computed once, in the labs service that validates registrations; here
+# are only the parts that make new codes (for demo and generated labs).
 
-CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
-CREDIT_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, 16, …
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code
 
 
 def credit_check_character(body: str) -> str:
     """The 18th character of a unified social credit code whose first 17 are ``body``."""
-    total = sum(CREDIT_ALPHABET.index(ch) * w for ch, w in zip(body, CREDIT_WEIGHTS, strict=True))
-    return CREDIT_ALPHABET[(31 - total % 31) % 31]
+    return credit_code_check_character(body)
 
 
 def is_valid_credit_code(code: str) -> bool:
-    code = (code or "").strip().upper()
-    return (len(code) == 18 and all(ch in CREDIT_ALPHABET for ch in code)
-            and credit_check_character(code[:17]) == code[17])
+    try:
+        return validate_credit_code(code) == code
+    except LabError:
+        return False
 
 
 def organisation_code(number: int) -> str:
