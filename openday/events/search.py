@@ -28,6 +28,7 @@ from openday.geo import service as geo
 from openday.labs.models import Lab, LabStatus
 
 DEFAULT_PER_PAGE = 20
+CITY_COOKIE = "openday_city"  # the last city searched, so the home page shows what is near
 MAX_PER_PAGE = 100
 DEFAULT_RADIUS_KM = 50.0
 MAX_RADIUS_KM = 500.0

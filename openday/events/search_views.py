@@ -1,7 +1,7 @@
 """Public search page ``/search`` (SPEC §4, §5): the same search service as ``GET /api/v1/slots``."""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import current_app, make_response, render_template, request, url_for
 
 from openday.events import search as search_service
 from openday.events.views import bp
@@ -37,7 +37,12 @@ def search():
         suggestions = [(geo.full_name(region), _url_with(city=region.adcode, page=None))
                        for region in error.suggestions]
     status = 200 if error is None or error.code in ("unknown_city", "ambiguous_city") else 400
-    return render_template(
+    response = make_response(render_template(
         "events/search.html", args=request.args, result=result, error=error,
         suggestions=suggestions, kinds=search_service.KINDS, url_with=_url_with,
-        venue=search_service.venue, query=query), status
+        venue=search_service.venue, query=query), status)
+    if result is not None and result.city is not None:
+        response.set_cookie(search_service.CITY_COOKIE, result.city.adcode, max_age=90 * 24 * 3600,
+                            samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

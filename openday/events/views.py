@@ -27,8 +27,17 @@ def event_labels():
 
 @bp.route("/")
 def home():
+    """Search box, notices, and what starts soon in the city the visitor last searched."""
+    from openday.events import search as search_service
     from openday.notices.service import latest_notices
-    return render_template("events/home.html", notices=latest_notices(limit=5))
+
+    city = request.cookies.get(search_service.CITY_COOKIE, "")
+    try:
+        upcoming = search_service.search(search_service.SearchQuery(city=city, per_page=6))
+    except search_service.SearchError:  # a stale or forged cookie: fall back to the whole country
+        upcoming = search_service.search(search_service.SearchQuery(per_page=6))
+    return render_template("events/home.html", notices=latest_notices(limit=5), upcoming=upcoming,
+                           venue=search_service.venue)
 
 
 @bp.route("/privacy")

@@ -53,3 +53,23 @@ def test_login_then_logout(client, create_user, login):
 def test_session_cookie_flags(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_home_lists_upcoming_slots_in_the_city_last_searched(client, create_lab, create_event, create_slot):
+    changsha = create_event(lab=create_lab(), title="长沙的实验室参观")
+    shanghai = create_event(lab=create_lab(name="上海市质检院", city="310100", district="310115",
+                                           lat=31.22, lon=121.54), title="上海的科普讲座")
+    create_slot(event=changsha)
+    create_slot(event=shanghai)
+
+    everywhere = client.get("/").get_data(as_text=True)
+    assert "长沙的实验室参观" in everywhere and "上海的科普讲座" in everywhere
+
+    assert client.get("/search?city=changsha").status_code == 200
+    home = client.get("/").get_data(as_text=True)
+    assert "长沙的实验室参观" in home and "上海的科普讲座" not in home
+
+
+def test_home_ignores_a_forged_city_cookie(client):
+    client.set_cookie("openday_city", "no-such-city")
+    assert client.get("/").status_code == 200
