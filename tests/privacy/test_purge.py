@@ -61,6 +61,8 @@ def test_purge_removes_names_and_phones_and_keeps_every_count(app, db, runner, b
     other = db.session.get(Booking, current_booking.id)     # another campaign's data is untouched
     assert (other.name, other.phone, other.purged_at) == ("赵六", "13800138004", None)
     assert service.mask_phone(db.session.get(Booking, old_bookings[0].id).phone) == ""
+    from openday.bookings.commands import check_invariants
+    assert check_invariants().ok                            # `openday check` still agrees
 
 
 def test_purge_refuses_within_the_retention_period(app, db, runner, booked):
