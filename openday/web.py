@@ -89,7 +89,8 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": staff checking people in on a phone change networks (and IPs) all day.
+    login_manager.session_protection = "basic"
 
     secure = app.config["OPENDAY_SECURE_COOKIES"] and not (app.debug or app.testing)
     app.config["SESSION_COOKIE_SECURE"] = secure

@@ -90,6 +90,15 @@ def app_config() -> dict:
 def app(backend, tmp_path, request, app_config):
     app = make_app(backend, tmp_path, request, **app_config)
     app.test_client_class = FormClient
+
+    @app.before_request
+    def forget_cached_user():
+        # Requests reuse the test's app context, and with it `g`; without this Flask-Login's cached
+        # user and Flask-WTF's cached token would leak from one client (or one login) to the next.
+        from flask import g
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
     with app.app_context():
         yield app
         _db.session.remove()

@@ -163,7 +163,8 @@ def test_deactivated_user_is_signed_out_and_cannot_log_in(app, db, client, creat
     assert client.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 200
 
     service.set_active(regulator, True, by=admin)
-    assert client.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 302
+    fresh_browser = app.test_client()
+    assert fresh_browser.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 302
 
 
 def test_admin_deactivates_and_reactivates_from_the_user_list(client, db, admin, create_user):
