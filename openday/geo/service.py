@@ -17,6 +17,7 @@ Matching, in one place for search, the API and forms:
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 import threading
@@ -214,12 +215,19 @@ def _normalize(text: str) -> tuple[str, str]:
     return "pinyin", q  # tone marks gone: Chángshā → changsha
 
 
+@functools.lru_cache(maxsize=4096)
+def _query_stem(q: str) -> str:
+    """The query's own short name (长沙市 → 长沙): the same for every gazetteer entry, so it is
+    computed once per query rather than once per region compared."""
+    return q[:stem_length(q)]
+
+
 def _exact_tier(keys: _Keys, kind: str, q: str) -> int | None:
     """0: full name, 1: short name (or the query's own short name); None if not an exact match."""
     if kind == "zh":
         if q in keys.names:
             return 0
-        if not keys.weak and (q in keys.stems or q[:stem_length(q)] in keys.stems):
+        if not keys.weak and (q in keys.stems or _query_stem(q) in keys.stems):
             return 1
     elif kind == "pinyin":
         if q == keys.pinyin:
@@ -351,6 +359,31 @@ def resolve_city(text: str, province: str | None = None) -> Region:
 
     Raises UnknownCity (with up to five suggestions) or AmbiguousCity, both GeoError.
     """
+    kind, outcome = _resolve_city_memo(text, province)
+    if kind == "unknown":
+        unknown_text, suggestions = outcome
+        raise UnknownCity(unknown_text, list(suggestions))
+    if kind == "ambiguous":
+        raise AmbiguousCity(list(outcome))
+    return outcome
+
+
+# The gazetteer never changes at run time, so an answer (or the error it raises) depends on the
+# arguments alone: remember the last few thousand, as search asks about the same cities all day.
+# lru_cache cannot cache a raised exception, so errors are kept as ("unknown"|"ambiguous", regions)
+# and raised afresh (new exception and list objects each time) by resolve_city.
+@functools.lru_cache(maxsize=4096)
+def _resolve_city_memo(text: str, province: str | None) -> tuple[str, object]:
+    try:
+        return "ok", _resolve_city_uncached(text, province)
+    except AmbiguousCity as error:
+        return "ambiguous", tuple(error.candidates)
+    except UnknownCity as error:  # error.text is the province's when that is what is unknown
+        return "unknown", (error.text, tuple(error.suggestions))
+
+
+def _resolve_city_uncached(text: str, province: str | None) -> Region:
+    """resolve_city without the memo (see there)."""
     g = _gazetteer()
     within = resolve_province(province) if province else None
     kind, q = _normalize(text)

@@ -136,3 +136,26 @@ def test_bounding_box_contains_the_whole_circle(lat, lon, radius):
     # and not wastefully large
     assert (max_lat - min_lat) < 2 * radius / 110.0 * 1.05
     assert (max_lon - min_lon) < 2 * radius / (111.0 * math.cos(math.radians(abs(lat) + 2))) * 1.1
+
+
+def test_repeated_questions_get_the_same_answers_and_fresh_errors():
+    """resolve_city remembers answers; a repeat must raise the same error, not a shared one."""
+    assert service.resolve_city("长沙市") is service.resolve_city("长沙市")
+    errors = []
+    for _ in range(2):
+        with pytest.raises(UnknownCity) as excinfo:
+            service.resolve_city("长砂")
+        errors.append(excinfo.value)
+    assert errors[0] is not errors[1] and errors[0].text == errors[1].text == "长砂"
+    assert errors[0].suggestions == errors[1].suggestions
+    errors[0].suggestions.clear()  # a caller changing its list changes nobody else's
+    with pytest.raises(UnknownCity) as excinfo:
+        service.resolve_city("长砂")
+    assert "430100" in [r.adcode for r in excinfo.value.suggestions]
+    for _ in range(2):
+        with pytest.raises(AmbiguousCity) as excinfo:
+            service.resolve_city("朝阳区")
+        assert {r.adcode for r in excinfo.value.candidates} == {"110105", "220104"}
+    with pytest.raises(UnknownCity) as excinfo:  # the unknown province is what is named
+        service.resolve_city("朝阳区", province="xyzzy")
+    assert excinfo.value.text == "xyzzy"
