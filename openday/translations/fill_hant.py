@@ -37,6 +37,8 @@ PHRASES = (
     ("搜索", "搜尋"),
     ("菜單", "選單"),
     ("導出", "匯出"),
+    ("設置", "設定"),
+    ("郵箱", "電子郵件"),
 )
 
 # Whole entries reviewed by hand: the conversion alone would read wrong.
