@@ -11,7 +11,8 @@ of bookings and names every row that is wrong:
 - no confirmed booking overtook a waitlisted one of the same or a smaller party on its slot
   (the waitlist is served in arrival order, booking ids being the arrival order);
 - a cancelled slot or event has no active bookings left;
-- each slot's copies of its event (campaign, lab, city, kind, listed) are in step.
+- each slot's copies of its event (campaign, lab, city, kind, listed) are in step (listed: event
+  published, slot open, lab approved).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from openday.bookings.models import Booking, BookingStatus
 from openday.cli import openday_cli
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
+from openday.labs.models import Lab, LabStatus
 
 COUNTERS = ("seats_taken", "confirmed_count", "waitlisted_count", "waitlisted_people",
             "checked_in_people")
@@ -127,13 +129,14 @@ def cancellation_problems(limit: int) -> tuple[int, list[Problem]]:
 
 
 def copy_problems(limit: int) -> tuple[int, list[Problem]]:
-    listed = sa.and_(Event.status == EventStatus.published, Slot.status == SlotStatus.open)
+    listed = sa.and_(Event.status == EventStatus.published, Slot.status == SlotStatus.open,
+                     Lab.status == LabStatus.approved)
     pairs = ((Slot.campaign_id, Event.campaign_id, "campaign_id"), (Slot.lab_id, Event.lab_id, "lab_id"),
              (Slot.city_adcode, Event.city_adcode, "city_adcode"), (Slot.kind, Event.kind, "kind"))
     listed_wrong = sa.or_(sa.and_(Slot.listed, sa.not_(listed)), sa.and_(sa.not_(Slot.listed), listed))
     query = (sa.select(Slot.id, *(s for s, _e, _n in pairs), *(e for _s, e, _n in pairs),
-                       Slot.listed, Event.status, Slot.status)
-             .join(Event, Event.id == Slot.event_id)
+                       Slot.listed, Event.status, Slot.status, Lab.status)
+             .join(Event, Event.id == Slot.event_id).join(Lab, Lab.id == Event.lab_id)
              .where(sa.or_(*(s != e for s, e, _n in pairs), listed_wrong)))
     rows = db.session.execute(query.order_by(Slot.id)).all()
     problems: list[Problem] = []
@@ -143,12 +146,13 @@ def copy_problems(limit: int) -> tuple[int, list[Problem]]:
         for (_s, _e, name), got, want in zip(pairs, rest[:n], rest[n:2 * n]):
             if got != want:
                 problems.append(Problem("event copy", slot_id, f"{name} is {got!r}, its event's is {want!r}"))
-        is_listed, event_status, slot_status = rest[2 * n:]
-        should = event_status == EventStatus.published and slot_status == SlotStatus.open
+        is_listed, event_status, slot_status, lab_status = rest[2 * n:]
+        should = (event_status == EventStatus.published and slot_status == SlotStatus.open
+                  and lab_status == LabStatus.approved)
         if bool(is_listed) != should:
             problems.append(Problem("event copy", slot_id,
-                                    f"listed is {bool(is_listed)}, event {event_status} and slot "
-                                    f"{slot_status} say {should}"))
+                                    f"listed is {bool(is_listed)}, event {event_status}, slot "
+                                    f"{slot_status} and lab {lab_status} say {should}"))
     return len(rows), problems
 
 

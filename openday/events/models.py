@@ -130,7 +130,7 @@ class Slot(db.Model):
     lab_id: Mapped[int] = mapped_column(sa.ForeignKey("lab.id"))
     city_adcode: Mapped[str] = mapped_column(sa.String(6))
     kind: Mapped[str] = mapped_column(sa.String(20))
-    listed: Mapped[bool] = mapped_column(default=False)  # event published and slot open
+    listed: Mapped[bool] = mapped_column(default=False)  # event published, slot open, lab approved
 
     event: Mapped[Event] = relationship(back_populates="slots")
 

@@ -1,7 +1,7 @@
 """Public search (SPEC §4): the one service behind ``/search`` and ``GET /api/v1/slots``.
 
-Only *listed* slots (event published, slot open) of approved labs that start in the future are
-ever found. Without a point the order is soonest first, paginated in SQL. With a point (``lat``/
+Only *listed* slots (event published, slot open, lab approved: ``Slot.listed`` says all three) that
+start in the future are ever found. Without a point the order is soonest first, paginated in SQL. With a point (``lat``/
 ``lon``, or the city's centre when only ``radius_km`` is given) the candidates are prefiltered
 by a bounding box on the indexed ``Event.lat/lon``, measured once per distinct location with the
 geodesic distance, kept within ``radius_km``, sorted nearest first, and only the page's slots
@@ -25,7 +25,7 @@ from openday import clock
 from openday.events.models import Event, EventKind, Slot
 from openday.extensions import db
 from openday.geo import service as geo
-from openday.labs.models import Lab, LabStatus
+from openday.labs.models import Lab
 
 DEFAULT_PER_PAGE = 20
 CITY_COOKIE = "openday_city"  # the last city searched, so the home page shows what is near
@@ -229,16 +229,11 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _lab_approved() -> sa.ColumnElement:
-    # A correlated EXISTS, so the planner drives the search from the slot indexes
-    # (city/listed/start) and checks each slot's lab by primary key.
-    return sa.exists().where(Lab.id == Slot.lab_id, Lab.status == LabStatus.approved)
-
-
 def _filters(query: SearchQuery, city, district, now: datetime,
              joined: bool = False) -> tuple[list, bool]:
     """(conditions, whether they need Event and Lab joined). Most searches filter on the slot's
-    own copies (city, kind, listed, time), which its indexes answer without touching events."""
+    own copies (city, kind, listed, time), which its indexes answer without touching events or
+    labs: ``listed`` already covers the lab's approval (kept in step by the events service)."""
     conditions = [Slot.listed == sa.true(), Slot.starts_at > now]
     if city is not None:
         conditions.append(Slot.city_adcode == city.adcode)
@@ -258,8 +253,6 @@ def _filters(query: SearchQuery, city, district, now: datetime,
         conditions.append(sa.or_(*(column.ilike(pattern, escape="\\")
                                    for column in (Event.title, Lab.name, Event.testing_items))))
         joined = True
-    # With Event and Lab joined anyway (keywords, district) the lab's status is a plain filter.
-    conditions.append(Lab.status == LabStatus.approved if joined else _lab_approved())
     return conditions, joined
 
 
@@ -353,11 +346,7 @@ def search(query: SearchQuery) -> SearchResult:
     if point is not None and radius is None:
         radius = DEFAULT_RADIUS_KM
 
-    # Without a city or dates no slot index narrows the search: then counting from the approved
-    # labs' side (joined) beats probing each slot's lab, measured on 580 000 slots.
-    nationwide = city is None and query.date_from is None and query.date_to is None
-    conditions, joined = _filters(query, city, district, clock.now(),
-                                  joined=point is not None or nationwide)
+    conditions, joined = _filters(query, city, district, clock.now(), joined=point is not None)
     offset = (query.page - 1) * query.per_page
     result = SearchResult(hits=[], total=0, page=query.page, per_page=query.per_page, city=city,
                           district=district, point=point, radius_km=radius, query=query)
@@ -429,7 +418,7 @@ def slot_item(slot: Slot, distance_km: float | None = None) -> dict:
 
 
 def public_slot(slot_id: int) -> Slot | None:
-    """A listed slot of an approved lab (past ones too), with its event and lab; None otherwise."""
-    found = _load(sa.select(Slot).where(
-        Slot.id == slot_id, Slot.listed == sa.true(), _lab_approved()))
+    """A listed slot (of an approved lab: see ``Slot.listed``; past ones too), with its event and
+    lab; None otherwise."""
+    found = _load(sa.select(Slot).where(Slot.id == slot_id, Slot.listed == sa.true()))
     return found[0] if found else None

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -12,23 +11,29 @@ from sqlalchemy.orm import joinedload, selectinload
 from openday import clock
 from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot, SlotStatus
 from openday.extensions import db
-
-if TYPE_CHECKING:
-    from openday.labs.models import Lab
+from openday.labs.models import Lab, LabStatus
+from openday.labs.service import lab_status_changed
 
 
 def current_campaign() -> Campaign | None:
     return db.session.execute(db.select(Campaign).where(Campaign.is_current)).scalar_one_or_none()
 
 
+def _lab_approved(lab_id: int) -> bool:
+    lab = db.session.get(Lab, lab_id)  # usually already in the session: no query
+    return lab is not None and lab.status == LabStatus.approved
+
+
 def slot_copies(event: Event, slot_status: str = SlotStatus.open) -> dict:
-    """The event's facts that each of its slots keeps a copy of (see ``Slot``)."""
+    """The event's facts that each of its slots keeps a copy of (see ``Slot``). ``listed``:
+    the event is published, the slot open and the lab approved (what the public may see)."""
     return {
         "campaign_id": event.campaign_id,
         "lab_id": event.lab_id,
         "city_adcode": event.city_adcode,
         "kind": event.kind,
-        "listed": event.status == EventStatus.published and slot_status == SlotStatus.open,
+        "listed": (event.status == EventStatus.published and slot_status == SlotStatus.open
+                   and _lab_approved(event.lab_id)),
     }
 
 
@@ -40,6 +45,20 @@ def refresh_slot_copies(event: Event) -> None:
     db.session.execute(
         sa.update(Slot).where(Slot.event_id == event.id)
         .values(**copies, listed=sa.and_(sa.literal(listed), Slot.status == SlotStatus.open)),
+        execution_options={"synchronize_session": "fetch"})
+
+
+@lab_status_changed.connect
+def refresh_lab_slots(lab: Lab, **_extra) -> None:
+    """A lab approved, suspended, reinstated…: its slots' ``listed`` follows, in the reviewer's
+    transaction (the labs service sends the signal before it commits). Connected on import,
+    which the app factory does through the events blueprint."""
+    db.session.execute(
+        sa.update(Slot).where(Slot.lab_id == lab.id)
+        .values(listed=sa.and_(
+            sa.literal(lab.status == LabStatus.approved),
+            Slot.status == SlotStatus.open,
+            sa.exists().where(Event.id == Slot.event_id, Event.status == EventStatus.published))),
         execution_options={"synchronize_session": "fetch"})
 
 

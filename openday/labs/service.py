@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
 from openday import clock
@@ -230,6 +231,11 @@ def register_lab(application: LabApplication) -> User:
 
 # ---- review by regulators ------------------------------------------------------------------------
 
+# Sent (sender: the Lab) after a lab's status changed, inside the reviewer's transaction before it
+# commits, so what depends on the status follows in the same commit: events.service connects the
+# receiver that lists or unlists the lab's slots (labs cannot import events: events import labs).
+lab_status_changed = Namespace().signal("lab-status-changed")
+
 # action → (statuses it applies to, resulting status, whether a reason is required)
 REVIEW_ACTIONS: dict[str, tuple[frozenset[str], str, bool]] = {
     "approve": (frozenset({LabStatus.pending, LabStatus.rejected}), LabStatus.approved, False),
@@ -263,6 +269,7 @@ def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
     lab.status = target
     lab.status_reason = reason or None
     lab.reviewed_at = clock.now()
+    lab_status_changed.send(lab)
     db.session.commit()
     return lab
 
