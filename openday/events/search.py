@@ -25,7 +25,7 @@ from openday import clock
 from openday.events.models import Event, EventKind, Slot
 from openday.extensions import db
 from openday.geo import service as geo
-from openday.labs.models import Lab
+from openday.labs.models import Lab, LabStatus
 
 DEFAULT_PER_PAGE = 20
 CITY_COOKIE = "openday_city"  # the last city searched, so the home page shows what is near
@@ -253,6 +253,11 @@ def _filters(query: SearchQuery, city, district, now: datetime,
         conditions.append(sa.or_(*(column.ilike(pattern, escape="\\")
                                    for column in (Event.title, Lab.name, Event.testing_items))))
         joined = True
+    if joined:
+        # Implied by listed, but with Lab joined anyway it lets SQLite drive a keyword search from
+        # the approved labs' side (lab → event → slot) instead of walking every listed slot:
+        # 0.3 s against 3 s for "食品" nationwide on 580 000 slots.
+        conditions.append(Lab.status == LabStatus.approved)
     return conditions, joined
 
 
