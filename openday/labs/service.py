@@ -21,16 +21,9 @@ from openday.geo import service as geo
 from openday.labs.models import TESTING_FIELDS, Lab, LabStatus
 
 
-class LabError(ValueError):
-    """A rule a lab's data broke; ``field`` names the form/API field it belongs to."""
-
-    def __init__(self, field: str, message) -> None:
-        super().__init__(field, message)
-        self.field = field
-        self.message = message  # a lazy string: translated when shown
-
-    def __str__(self) -> str:
-        return str(self.message)
+class LabError(AccountError):
+    """A rule a lab's data broke; ``field`` names the form/API field it belongs to (same shape as
+    an account's, so forms report both the same way)."""
 
 
 # ---- unified social credit code (GB 32100-2015) --------------------------------------------------
