@@ -40,7 +40,7 @@ def failed_login(app, email):
         return app.test_client().submit("/login", {"email": email, "password": "wrong guess"})
 
 
-def test_failed_logins_on_one_server_count_on_the_other(two_servers):
+def test_failed_logins_on_one_server_count_on_the_other(two_servers, redis_prefix):
     first, second = two_servers
     with first.app_context():
         from openday.accounts.models import User
@@ -58,3 +58,7 @@ def test_failed_logins_on_one_server_count_on_the_other(two_servers):
     with first.app_context():
         refused = first.test_client().submit("/login", {"email": "shared@openday.test", "password": PASSWORD})
     assert refused.status_code == 429
+    # ...and it really is Redis that holds it (both apps in this process share one Limiter object,
+    # so only the keys prove the counter is outside the process).
+    keys = list(redis.Redis.from_url(REDIS_URL).scan_iter(f"*{redis_prefix}*"))
+    assert keys, "no rate-limit counter was written to Redis"
