@@ -14,6 +14,12 @@ def _flag(name: str, default: bool) -> bool:
     return raw.strip().lower() not in {"0", "false", "no", "off"}
 
 
+def _optional(name: str, kind: type) -> dict:
+    """A setting only when the environment names it, so the code's own default stands otherwise."""
+    raw = os.environ.get(name)
+    return {name: kind(raw)} if raw not in (None, "") else {}
+
+
 def from_env(instance_path: str) -> dict:
     sqlite_file = Path(instance_path) / "openday.db"
     return {
@@ -29,6 +35,10 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_PHONE_DAILY_LIMIT": int(os.environ.get("OPENDAY_PHONE_DAILY_LIMIT", "6")),
         "OPENDAY_RETENTION_DAYS": int(os.environ.get("OPENDAY_RETENTION_DAYS", "90")),
         "OPENDAY_PUBLIC_URL": os.environ.get("OPENDAY_PUBLIC_URL", ""),
+        **_optional("OPENDAY_STATS_CACHE_SECONDS", int),
+        **_optional("OPENDAY_LOGIN_ACCOUNT_LIMIT", str),
+        **_optional("OPENDAY_LOGIN_ADDRESS_LIMIT", str),
+        **_optional("OPENDAY_REGISTER_LIMIT", str),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "OPENDAY_LOCALES": ("zh_Hans", "zh_Hant", "en"),
