@@ -37,6 +37,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock
@@ -364,7 +365,10 @@ def _free_code() -> str:
 
 
 def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bool]:
-    slot = db.session.get(Slot, slot_id)
+    # the slot with its event and lab in one statement: check_bookable reads all three
+    slot = db.session.execute(
+        sa.select(Slot).where(Slot.id == slot_id)
+        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one_or_none()
     if slot is None:
         raise SlotNotFound()
     name, phone, party = validate_request(req, slot.max_party)
@@ -409,6 +413,19 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
     return booking, True
 
 
+def _with_columns(booking: Booking, created: bool) -> tuple[Booking, bool, dict]:
+    """The booking's column values as the transaction leaves them (read before the commit)."""
+    values = {attr.key: getattr(booking, attr.key) for attr in sa.inspect(Booking).column_attrs}
+    return booking, created, values
+
+
+def _keep_columns(booking: Booking, values: dict) -> None:
+    """Put back what the commit expired, as committed: answering with the booking then needs no
+    SELECT (nothing else changes a booking between our commit and the response)."""
+    for key, value in values.items():
+        set_committed_value(booking, key, value)
+
+
 def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
     """Confirm seats if they fit, else waitlist. Returns ``(booking, created)``: the same phone on
     the same slot gets its active booking back with ``created=False`` and takes no more seats.
@@ -422,7 +439,10 @@ def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
         raise SlotNotFound() from None
     for attempt in range(2):
         try:
-            return write_transaction(lambda: _book_in_transaction(slot_id, request))
+            booking, created, values = write_transaction(lambda: _with_columns(
+                *_book_in_transaction(slot_id, request)))
+            _keep_columns(booking, values)
+            return booking, created
         except IntegrityError:
             # The transaction is rolled back, seats included. Either our own resubmission (two
             # taps) won the race to the partial unique index on (slot, phone) — answer with its
