@@ -9,7 +9,8 @@ hundreds of thousands of slots and millions of bookings.
 What counts (the campaign reports these figures, so the rules are spelled out once, here):
 
 - ``labs``, ``events``, ``slots`` and ``capacity`` count only *listed* slots (event published,
-  slot open): what the public could book. A cancelled slot or event, or a draft, offers nothing.
+  slot open, lab approved): what the public could book. A cancelled slot or event, a draft, or a
+  suspended lab's slots offer nothing.
 - ``bookings`` (confirmed bookings), ``people`` (seats in them), ``waitlisted``, ``checked_in``
   and ``walk_ins`` are summed over *every* slot of the campaign. Cancelling a slot or an event
   cancels its bookings, so the booking service has already brought those counters to zero; people
