@@ -107,3 +107,12 @@ def test_organisation_code_check_digit_follows_gb11714():
     assert organisation_code(71610585) == "716105852"  # inside 91330100716105852F
     assert organisation_code(0) == "000000000"
     assert credit_code("330100", 71610585, "91") == "91330100716105852F"
+
+
+def test_demo_reach_shows_in_the_public_totals(runner, client):
+    """Issue 4's check, the way the press would make it: through /api/v1/stats."""
+    runner.invoke(args=["openday", "demo"])
+    by_city = client.get("/api/v1/stats?group_by=city").get_json()
+    assert len([g for g in by_city["groups"] if g["slots"] > 0]) >= 30
+    by_kind = client.get("/api/v1/stats?group_by=kind").get_json()
+    assert {g["key"] for g in by_kind["groups"] if g["events"] > 0} == {k.value for k in EventKind}
