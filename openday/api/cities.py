@@ -30,24 +30,24 @@ def cities():
     province = request.args.get("province", "").strip() or None
     limit = min(max(request.args.get("limit", 10, type=int), 1), MAX_LIMIT)
     if not q:
-        message = _("Type a city name, its pinyin or its adcode.")
+        message = _("请输入城市名称、拼音或行政区划代码。")
         return api_error("missing_query", message, {"q": [message]})
     try:
         found = service.suggest_cities(q, limit=limit, province=province)
     except service.UnknownCity as exc:
         if exc.suggestions:
-            message = _("Unknown province: %(province)s. Did you mean: %(names)s?",
+            message = _("未知的省份：%(province)s。您是不是要找：%(names)s？",
                         province=province, names="、".join(r.name for r in exc.suggestions))
         else:
-            message = _("Unknown province: %(province)s.", province=province)
+            message = _("未知的省份：%(province)s。", province=province)
         return api_error("unknown_province", message, {"province": [message]})
     if found:
         return [city_json(r) for r in found]
     close = service.closest_names(q, province=province)
     if close:
-        message = _("No city called “%(q)s”. Did you mean: %(names)s?", q=q,
+        message = _("没有名为“%(q)s”的城市。您是不是要找：%(names)s？", q=q,
                     names="、".join(service.full_name(r) for r in close))
     else:
-        message = _("No city called “%(q)s”.", q=q)
+        message = _("没有名为“%(q)s”的城市。", q=q)
     # The names go in the message, not a new key: the error object keeps SPEC §6's shape.
     return api_error("unknown_city", message, {"q": [message]}, status=404)
