@@ -236,3 +236,19 @@ def create_slot(db, create_event):
         db.session.commit()
         return slot
     return make
+
+
+@pytest.fixture
+def national(create_user, login):
+    """A logged-in regulator with national scope."""
+    user = create_user(role="regulator")
+    login(user)
+    return user
+
+
+@pytest.fixture
+def hunan(create_user, login):
+    """A logged-in regulator scoped to 湖南 (430000)."""
+    user = create_user(role="regulator", region_scope="430000")
+    login(user)
+    return user

@@ -24,20 +24,6 @@ def create_notice(db):
     return make
 
 
-@pytest.fixture
-def national(create_user, login):
-    user = create_user(role="regulator")
-    login(user)
-    return user
-
-
-@pytest.fixture
-def hunan(create_user, login):
-    user = create_user(role="regulator", region_scope="430000")
-    login(user)
-    return user
-
-
 
 def test_markdown_is_rendered_and_scripts_are_stripped(client, create_notice):
     notice = create_notice(body=(

@@ -28,20 +28,6 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
-@pytest.fixture
-def national(create_user, login):
-    user = create_user(role="regulator")
-    login(user)
-    return user
-
-
-@pytest.fixture
-def hunan(create_user, login):
-    user = create_user(role="regulator", region_scope="430000")
-    login(user)
-    return user
-
-
 def test_regulator_stats_shows_the_totals_with_charts(client, db, world, national):
     page = client.get("/regulator/stats")
     assert page.status_code == 200
