@@ -55,7 +55,7 @@ def slot(slot_id: int):
     if found is None:
         return api_error("not_found", _("该场次不存在。"), status=404)
     item = search_service.slot_item(found)
-    item["description"] = found.event.description
+    item["description"] = search_service.event_description(found.event_id)
     return item
 
 

@@ -12,15 +12,8 @@ from wtforms import (DateField, IntegerField, RadioField, SelectField,
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from openday.events.kinds import lazy_kind_choices
 from openday.events.models import EventKind
-
-KIND_LABELS = {
-    EventKind.tour: _l("实地参观"),
-    EventKind.lecture: _l("科普讲座"),
-    EventKind.free_testing: _l("便民检测"),
-    EventKind.quiz: _l("知识问答"),
-    EventKind.training: _l("技术培训"),
-}
 
 AUDIENCE_LABELS = {
     "public": _l("社会公众"),
@@ -78,7 +71,7 @@ def district_choices(province_adcode: str) -> dict[str, list[tuple[str, str]]]:
 
 
 class EventForm(FlaskForm):
-    kind = RadioField(_l("活动类型"), choices=list(KIND_LABELS.items()), default=EventKind.tour,
+    kind = RadioField(_l("活动类型"), choices=lazy_kind_choices(), default=EventKind.tour,
                       validators=[InputRequired(message=_l("请选择活动类型"))])
     title = StringField(_l("活动名称"), filters=[strip],
                         validators=[DataRequired(message=_l("请填写活动名称")), Length(max=120)])

@@ -19,7 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context
 from flask_babel import gettext
-from sqlalchemy.orm import joinedload
 
 from openday import clock
 from openday.events.models import Event, EventKind, Slot
@@ -74,9 +73,46 @@ class SearchQuery:
     per_page: int = DEFAULT_PER_PAGE
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A slot as a list of results shows it: plain values read by one column query.
+
+    Lists are the hot path of a national campaign (every citizen's first request), so they never
+    load ORM objects: building a Slot, its Event (description and all) and its Lab for each of
+    twenty rows cost more than the rest of the request together.
+    """
+
+    id: int
+    event_id: int
+    kind: str
+    title: str
+    lab_id: int
+    lab_name: str
+    city_adcode: str
+    venue_name: str
+    venue_address: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_taken: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def venue(self) -> str:
+        return venue(self)
+
+
+_LISTING_COLUMNS = (Slot.id, Slot.event_id, Slot.kind, Event.title, Event.lab_id, Lab.name,
+                    Slot.city_adcode, Event.venue_name, Event.venue_address, Slot.starts_at,
+                    Slot.ends_at, Slot.capacity, Slot.seats_taken)
+
+
 @dataclass
 class Hit:
-    slot: Slot
+    slot: Listing
     distance_km: float | None = None
 
 
@@ -267,10 +303,13 @@ def _from(statement: sa.Select, joined: bool) -> sa.Select:
     return statement
 
 
-def _load(statement: sa.Select) -> list[Slot]:
-    """Slots with their event and lab, in the statement's order (one query)."""
-    return list(db.session.execute(
-        statement.options(joinedload(Slot.event).joinedload(Event.lab))).scalars().unique())
+def _listings(conditions: list, order: tuple = (), offset: int = 0,
+              limit: int | None = None) -> list[Listing]:
+    """The listings of the slots meeting ``conditions``, in ``order`` (one query)."""
+    statement = (sa.select(*_LISTING_COLUMNS).select_from(Slot)
+                 .join(Event, Event.id == Slot.event_id).join(Lab, Lab.id == Event.lab_id)
+                 .where(*conditions).order_by(*order).offset(offset or None).limit(limit))
+    return [Listing(*row) for row in db.session.execute(statement)]
 
 
 # Spherical (haversine) and ellipsoidal (geodesic) distances differ by well under 1 %; with this
@@ -360,9 +399,8 @@ def search(query: SearchQuery) -> SearchResult:
             _from(sa.select(sa.func.count(Slot.id)).select_from(Slot), joined)
             .where(*conditions)).scalar_one()
         if offset < result.total:
-            slots = _load(_from(sa.select(Slot), joined).where(*conditions)
-                          .order_by(Slot.starts_at, Slot.id).offset(offset).limit(query.per_page))
-            result.hits = [Hit(slot) for slot in slots]
+            result.hits = [Hit(listing) for listing in _listings(
+                conditions, (Slot.starts_at, Slot.id), offset, query.per_page)]
         return result
 
     # Bounding box on the indexed venue coordinates first (one row per event, not per slot),
@@ -382,8 +420,8 @@ def search(query: SearchQuery) -> SearchResult:
         .where(*conditions, Slot.event_id.in_(list(distances)))).all()
     page = sorted((distances[event_id], start, slot_id) for slot_id, start, event_id in slots)
     page = page[offset:offset + query.per_page]
-    by_id = {slot.id: slot for slot in _load(sa.select(Slot).where(
-        Slot.id.in_([slot_id for _d, _s, slot_id in page])))} if page else {}
+    by_id = {listing.id: listing for listing in _listings(
+        [Slot.id.in_([slot_id for _d, _s, slot_id in page])])} if page else {}
     result.hits = [Hit(by_id[slot_id], round(distance, 2))
                    for distance, _start, slot_id in page if slot_id in by_id]
     return result
@@ -396,34 +434,38 @@ def iso(moment: datetime | None) -> str | None:
     return clock.local(moment).isoformat() if moment is not None else None
 
 
-def venue(event: Event) -> str:
-    if event.venue_name and event.venue_address:
-        return f"{event.venue_name}（{event.venue_address}）"
-    return event.venue_name or event.venue_address
+def venue(place: Event | Listing) -> str:
+    """An event's (or a listing's) venue in one line: name (address)."""
+    if place.venue_name and place.venue_address:
+        return f"{place.venue_name}（{place.venue_address}）"
+    return place.venue_name or place.venue_address
 
 
-def slot_item(slot: Slot, distance_km: float | None = None) -> dict:
+def slot_item(listing: Listing, distance_km: float | None = None) -> dict:
     """A slot as SPEC §6 lists it (``GET /api/v1/slots`` items)."""
-    event = slot.event
-    region = geo.get_region(slot.city_adcode)
+    region = geo.get_region(listing.city_adcode)
     return {
-        "id": slot.id,
-        "event_id": slot.event_id,
-        "title": event.title,
-        "kind": slot.kind,
-        "lab": {"id": event.lab.id, "name": event.lab.name},
-        "city": {"adcode": slot.city_adcode, "name": region.name if region else ""},
-        "venue": venue(event),
-        "starts_at": iso(slot.starts_at),
-        "ends_at": iso(slot.ends_at),
-        "capacity": slot.capacity,
-        "seats_left": slot.seats_left,
+        "id": listing.id,
+        "event_id": listing.event_id,
+        "title": listing.title,
+        "kind": listing.kind,
+        "lab": {"id": listing.lab_id, "name": listing.lab_name},
+        "city": {"adcode": listing.city_adcode, "name": region.name if region else ""},
+        "venue": listing.venue,
+        "starts_at": iso(listing.starts_at),
+        "ends_at": iso(listing.ends_at),
+        "capacity": listing.capacity,
+        "seats_left": listing.seats_left,
         "distance_km": distance_km,
     }
 
 
-def public_slot(slot_id: int) -> Slot | None:
-    """A listed slot (of an approved lab: see ``Slot.listed``; past ones too), with its event and
-    lab; None otherwise."""
-    found = _load(sa.select(Slot).where(Slot.id == slot_id, Slot.listed == sa.true()))
+def public_slot(slot_id: int) -> Listing | None:
+    """The listing of a listed slot (of an approved lab: see ``Slot.listed``; past ones too);
+    None otherwise."""
+    found = _listings([Slot.id == slot_id, Slot.listed == sa.true()])
     return found[0] if found else None
+
+
+def event_description(event_id: int) -> str:
+    return db.session.execute(sa.select(Event.description).where(Event.id == event_id)).scalar_one()

@@ -39,8 +39,8 @@ def search():
     status = 200 if error is None or error.code in ("unknown_city", "ambiguous_city") else 400
     response = make_response(render_template(
         "events/search.html", args=request.args, result=result, error=error,
-        suggestions=suggestions, kinds=search_service.KINDS, url_with=_url_with,
-        venue=search_service.venue, query=query), status)
+        suggestions=suggestions, kinds=search_service.KINDS, url_with=_url_with, query=query),
+        status)
     if result is not None and result.city is not None:
         response.set_cookie(search_service.CITY_COOKIE, result.city.adcode, max_age=90 * 24 * 3600,
                             samesite="Lax", httponly=True,

@@ -10,18 +10,21 @@ from werkzeug.routing import BuildError
 from openday import clock
 from openday.accounts.permissions import approved_lab_required, lab_staff_required, own_lab_or_404
 from openday.events import service
-from openday.events.forms import (AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS, VENUE_LABELS,
-                                  EventForm, SlotsForm, district_choices)
+from openday.events.forms import (AUDIENCE_LABELS, STATUS_LABELS, VENUE_LABELS, EventForm,
+                                  SlotsForm, district_choices)
+from openday.events.kinds import kind_badge, kind_name
 from openday.events.models import Event, EventStatus, SlotStatus
 from openday.extensions import db
 
 bp = Blueprint("events", __name__)
+bp.add_app_template_global(kind_name)
+bp.add_app_template_global(kind_badge)
 
 
 @bp.app_context_processor
 def event_labels():
     """The labels of stored codes, for every template that shows an event or a slot."""
-    return {"KIND_LABELS": KIND_LABELS, "AUDIENCE_LABELS": AUDIENCE_LABELS,
+    return {"AUDIENCE_LABELS": AUDIENCE_LABELS,
             "VENUE_LABELS": VENUE_LABELS, "STATUS_LABELS": STATUS_LABELS}
 
 
@@ -36,8 +39,7 @@ def home():
         upcoming = search_service.search(search_service.SearchQuery(city=city, per_page=6))
     except search_service.SearchError:  # a stale or forged cookie: fall back to the whole country
         upcoming = search_service.search(search_service.SearchQuery(per_page=6))
-    return render_template("events/home.html", notices=latest_notices(limit=5), upcoming=upcoming,
-                           venue=search_service.venue)
+    return render_template("events/home.html", notices=latest_notices(limit=5), upcoming=upcoming)
 
 
 @bp.route("/privacy")

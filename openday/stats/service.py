@@ -38,6 +38,7 @@ from flask import current_app, has_request_context
 from flask_babel import get_locale, gettext
 
 from openday.accounts.models import NATIONAL, Role, User
+from openday.events.kinds import N_, kind_name
 from openday.events.models import Campaign, EventKind, Slot
 from openday.events.service import current_campaign
 from openday.extensions import db
@@ -45,21 +46,6 @@ from openday.geo.service import get_region, provinces
 from openday.labs.models import Lab, LabStatus
 
 GROUPINGS = ("province", "city", "kind", "date")
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction (Babel's default keyword); translated where it is shown."""
-    return msgid
-
-
-# Chinese msgids (SPEC glossary), translated by ``translate`` in a request's locale.
-KIND_LABELS = {
-    EventKind.tour: N_("实地参观"),
-    EventKind.lecture: N_("科普讲座"),
-    EventKind.free_testing: N_("便民检测"),
-    EventKind.quiz: N_("知识问答"),
-    EventKind.training: N_("技术培训"),
-}
 
 
 def translate(msgid: str) -> str:
@@ -307,7 +293,7 @@ def group_name(group_by: str, key: str) -> str:
         region = get_region(key)
         return region.name if region else key
     if group_by == "kind":
-        return translate(KIND_LABELS[key]) if key in KIND_LABELS else key
+        return kind_name(key)
     return key
 
 
@@ -361,10 +347,6 @@ def province_choices(scope: str | None) -> list[tuple[str, str]]:
     """Provinces a reader may filter by: all of them, or just the one in a regulator's scope."""
     return [(p.adcode, p.name) for p in provinces()
             if scope is None or p.adcode == province_key(scope)]
-
-
-def kind_choices() -> list[tuple[str, str]]:
-    return [(str(code), translate(label)) for code, label in KIND_LABELS.items()]
 
 
 CSV_COLUMNS = ("key", "name", *FIGURES, "attendance_rate")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from openday.accounts.permissions import regulator_required
+from openday.events.kinds import kind_choices
 from openday.geo.service import get_region
 from openday.notices import service as notices
 from openday.stats import service
@@ -36,7 +37,7 @@ def _filters(scope: str | None):
             default_year = campaigns[0].year
         args["campaign"] = str(default_year)
     form = StatsFilterForm(formdata=args)
-    form.fill_choices(campaigns, service.province_choices(scope), service.kind_choices(),
+    form.fill_choices(campaigns, service.province_choices(scope), kind_choices(),
                       all_provinces=scope is None)
     valid = form.validate() if campaigns else False
     if not valid:
