@@ -36,6 +36,7 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_RETENTION_DAYS": int(os.environ.get("OPENDAY_RETENTION_DAYS", "90")),
         "OPENDAY_PUBLIC_URL": os.environ.get("OPENDAY_PUBLIC_URL", ""),
         **_optional("OPENDAY_STATS_CACHE_SECONDS", int),
+        **_optional("OPENDAY_SEARCH_CACHE_SECONDS", int),
         **_optional("OPENDAY_LOGIN_ACCOUNT_LIMIT", str),
         **_optional("OPENDAY_LOGIN_ADDRESS_LIMIT", str),
         **_optional("OPENDAY_REGISTER_LIMIT", str),

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Flask, jsonify, render_template, request
-from flask_babel import format_datetime, get_locale, get_timezone, gettext as _
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -69,6 +69,39 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
     return format_datetime(moment, style)
 
 
+def catalogue():
+    """This request's translations, found once (``forget_catalogue`` runs before each request).
+    Flask-Babel finds them again for every string, with several context lookups and the locale
+    formatted to text each time, and a page shows forty strings."""
+    found = g.get("_openday_catalogue")
+    if found is None:
+        found = g._openday_catalogue = get_translations()
+    return found
+
+
+def locale_code() -> str:
+    """This request's locale as text ("zh_Hans"), found once: keys of what is remembered per language."""
+    found = g.get("_openday_locale_code")
+    if found is None:
+        found = g._openday_locale_code = str(get_locale())
+    return found
+
+
+def forget_catalogue() -> None:
+    g.pop("_openday_catalogue", None)
+    g.pop("_openday_locale_code", None)
+
+
+def _install_template_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -91,6 +124,7 @@ class DatabaseIdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    _install_template_gettext(app)
     app.json.ensure_ascii = False  # 长沙, not \u957f\u6c99, in every JSON answer
     csrf.init_app(app)
     limiter.init_app(app)
@@ -118,6 +152,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_now():
         return {"now": clock.now()}
+
+    app.before_request(forget_catalogue)  # g outlives a request where an app context is kept
 
     @app.before_request
     def refuse_nul_bytes():

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import has_request_context
 from flask_babel import gettext
 
-from openday import clock
+from openday import cache, clock
 from openday.events.models import Event, EventKind, Slot
 from openday.extensions import db
 from openday.geo import service as geo
@@ -57,7 +57,7 @@ class SearchError(ValueError):
         self.suggestions = suggestions or []
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchQuery:
     city: str = ""
     district: str = ""
@@ -189,6 +189,7 @@ def _flag(args: Mapping, name: str) -> bool:
 
 def parse_args(args: Mapping) -> SearchQuery:
     """A query from URL parameters (the page's and the API's alike); SearchError on bad values."""
+    args = dict(args.items())  # the first value of each; a werkzeug MultiDict raises for a missing one
     fields: dict[str, str] = {}
     query = SearchQuery(
         city=_text(args, "city", fields),
@@ -373,9 +374,22 @@ def _nearest(events, point: tuple[float, float], radius: float, wanted: int):
     return total, {event_id: distance for distance, event_id, _n in measured if distance <= threshold}
 
 
+SEARCH_CACHE = "OPENDAY_SEARCH_CACHE_SECONDS"
+
+
 def search(query: SearchQuery) -> SearchResult:
     """Slots matching ``query``, one page of them, with the total. SearchError for an unknown or
-    ambiguous city or a point that cannot be had."""
+    ambiguous city or a point that cannot be had.
+
+    The same query is answered from memory for ``OPENDAY_SEARCH_CACHE_SECONDS`` (default 2; see
+    ``openday.cache``): when a city's slots open, its first page is asked for thousands of times
+    a minute. So a list's "seats left" may be that many seconds old; the slot's own page and the
+    booking itself always read the database.
+    """
+    return cache.remembered(SEARCH_CACHE, 2, _search, query, per_locale=False)
+
+
+def _search(query: SearchQuery) -> SearchResult:
     city, district = _places(query)
     point: tuple[float, float] | None = None
     radius = query.radius_km
@@ -396,7 +410,7 @@ def search(query: SearchQuery) -> SearchResult:
                           district=district, point=point, radius_km=radius, query=query)
     if point is None:
         result.total = db.session.execute(
-            _from(sa.select(sa.func.count(Slot.id)).select_from(Slot), joined)
+            _from(sa.select(sa.func.count()).select_from(Slot), joined)
             .where(*conditions)).scalar_one()
         if offset < result.total:
             result.hits = [Hit(listing) for listing in _listings(

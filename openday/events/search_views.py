@@ -1,11 +1,16 @@
 """Public search page ``/search`` (SPEC §4, §5): the same search service as ``GET /api/v1/slots``."""
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request, url_for
+from functools import lru_cache
+
+from flask import (current_app, get_template_attribute, make_response, render_template, request,
+                   url_for)
+from markupsafe import Markup
 
 from openday.events import search as search_service
 from openday.events.views import bp
 from openday.geo import service as geo
+from openday.web import locale_code
 
 PAGE_ARGS = ("city", "district", "kind", "date_from", "date_to", "q", "available", "lat", "lon",
              "radius_km", "per_page")
@@ -20,6 +25,32 @@ def _url_with(**changes) -> str:
         else:
             args[key] = value
     return url_for("events.search", **args)
+
+
+@bp.app_template_global()
+def slot_cards(hits: list[search_service.Hit]) -> Markup:
+    """The result cards (templates/events/_slot_card.html) of a list of search Hits.
+
+    A card is a pure function of the listing's values (seats included), its distance, the
+    reader's language and where the app is mounted, so it is rendered once per such key and
+    remembered: a popular city's list is the same twenty cards for many readers, and rendering
+    them (gettext, url_for, dates) was most of the page's cost. A change of seats is a new key.
+    """
+    if current_app.debug:  # templates may be edited under the developer's hands
+        return Markup("").join(_render_card(hit.slot, hit.distance_km) for hit in hits)
+    locale, root = locale_code(), request.script_root
+    return Markup("").join(_remembered_card(hit.slot, hit.distance_km, locale, root) for hit in hits)
+
+
+def _render_card(listing: search_service.Listing, distance_km: float | None) -> Markup:
+    return get_template_attribute("events/_slot_card.html", "slot_card")(
+        search_service.Hit(listing, distance_km))
+
+
+@lru_cache(maxsize=4096)
+def _remembered_card(listing: search_service.Listing, distance_km: float | None, _locale: str,
+                     _root: str) -> Markup:
+    return _render_card(listing, distance_km)
 
 
 @bp.route("/search")
@@ -38,7 +69,7 @@ def search():
                        for region in error.suggestions]
     status = 200 if error is None or error.code in ("unknown_city", "ambiguous_city") else 400
     response = make_response(render_template(
-        "events/search.html", args=request.args, result=result, error=error,
+        "events/search.html", args=request.args.to_dict(), result=result, error=error,
         suggestions=suggestions, kinds=search_service.KINDS, url_with=_url_with, query=query),
         status)
     if result is not None and result.city is not None:

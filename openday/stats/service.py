@@ -26,17 +26,16 @@ What counts (the campaign reports these figures, so the rules are spelled out on
 """
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
-from flask_babel import get_locale, gettext
+from flask import has_request_context
+from flask_babel import gettext
 
+from openday import cache
 from openday.accounts.models import NATIONAL, Role, User
 from openday.events.kinds import N_, kind_name
 from openday.events.models import Campaign, EventKind, Slot
@@ -375,46 +374,19 @@ def pending_labs(scope: str | None) -> int:
 
 # ---- a short cache for pages read by many ------------------------------------------------------
 
-T = TypeVar("T")
-_cache: dict[tuple, tuple[float, object]] = {}
-_cache_lock = threading.Lock()
-_CACHE_ENTRIES = 512
+STATS_CACHE = "OPENDAY_STATS_CACHE_SECONDS"
 
 
 def cache_seconds() -> int:
     """``OPENDAY_STATS_CACHE_SECONDS`` (default 60; 0 under TESTING unless a test sets it)."""
-    default = 0 if current_app.testing else 60
-    return int(current_app.config.get("OPENDAY_STATS_CACHE_SECONDS", default))
+    return cache.seconds_for(STATS_CACHE, 60)
 
 
 def cached(compute: Callable[..., T], *args) -> T:
-    """``compute(*args)``, remembered for ``cache_seconds()`` per process.
-
-    The public page, the API and the regulators' pages each scan the campaign's slots a few
-    times; when the press links the page, thousands of readers would repeat the same scans.
-    Figures a minute old are fine for totals. The key holds the database and the locale (group
-    names are translated), and only plain values (dataclasses, CampaignInfo) are kept.
-    Errors are not cached. The service functions themselves never cache.
-    """
-    seconds = cache_seconds()
-    if seconds <= 0:
-        return compute(*args)
-    key = (current_app.config.get("OPENDAY_DATABASE_URL"),
-           str(get_locale()) if has_request_context() else "", compute.__name__, args)
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]  # type: ignore[return-value]
-    value = compute(*args)
-    with _cache_lock:
-        if len(_cache) >= _CACHE_ENTRIES:
-            for stale in [k for k, (until, _v) in _cache.items() if until <= now] or list(_cache):
-                del _cache[stale]
-        _cache[key] = (now + seconds, value)
-    return value
+    """``compute(*args)``, remembered for ``cache_seconds()`` per process (``openday.cache``):
+    figures a minute old are fine for totals. The service functions themselves never cache."""
+    return cache.remembered(STATS_CACHE, 60, compute, *args)
 
 
 def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    cache.forget(STATS_CACHE)
