@@ -37,7 +37,6 @@ from flask import current_app, has_request_context, request
 from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock
@@ -45,7 +44,7 @@ from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.database import write_transaction_options
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
-from openday.labs.models import LabStatus
+from openday.labs.models import Lab, LabStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +69,7 @@ __all__ = [
 # No 0/O or 1/I: a code read aloud or copied from paper is never misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+CODE_DRAWS = 5  # attempts at a free code; each taken one costs a rolled-back transaction
 NAME_MAX = 40
 PHONE_RAW_MAX = 30          # "+86 138-0013-8000" is 17; anything much longer is not a phone
 TOKEN_MAX = 64
@@ -310,37 +310,43 @@ def _active_for_phone(slot_id: int, phone: str) -> Booking | None:
                                  Booking.status.in_(ACTIVE))).scalars().first()
 
 
-def _slot_day(slot: Slot) -> date:
-    return clock.local(slot.starts_at).date()
+def _phone_holds(slot_id: int, phone: str, day: date) -> tuple[int | None, int]:
+    """(the id of the phone's active booking on this slot, or None; how many active bookings
+    it holds on ``day``): the repeat check and the daily cap in one query over the phone's
+    bookings (index ``ix_booking_phone_day``)."""
+    mine, held = db.session.execute(sa.select(
+        sa.func.max(sa.case((Booking.slot_id == slot_id, Booking.id))),
+        sa.func.count(sa.case((Booking.slot_day == day, Booking.id))),
+    ).where(Booking.phone == phone, Booking.status.in_(ACTIVE))).one()
+    return mine, held
+
+
+def _slot_day(starts_at) -> date:
+    return clock.local(starts_at).date()
 
 
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _code_taken(code: str) -> bool:
-    return db.session.execute(sa.select(Booking.id).where(Booking.code == code)).first() is not None
-
-
-def _check_slot_open(slot: Slot) -> None:
-    """The slot's own state: open, listed (its event published, kept in step by the events
-    service) and not past its closing time. Enough under the lock, where it is read fresh."""
-    if slot.status == SlotStatus.cancelled:
+def _refuse_unless_open(slot_status: str, listed: bool, closes_at, event_status: str | None = None,
+                        lab_status: str | None = None) -> None:
+    """The one rule for whether the public may book now: raise SlotUnavailable or
+    BookingClosed. ``listed`` already says the event is published and the lab approved (kept in
+    step by the events service); their own statuses, where known, only choose the message."""
+    if slot_status == SlotStatus.cancelled or event_status == EventStatus.cancelled:
         raise SlotUnavailable(_("该场次已被主办机构取消。"))
-    if not slot.listed:
+    if not listed or event_status not in (None, EventStatus.published) or lab_status not in (
+            None, LabStatus.approved):
         raise SlotUnavailable()
-    if clock.now() >= slot.closes_at:
+    if clock.now() >= closes_at:
         raise BookingClosed()
 
 
 def check_bookable(slot: Slot) -> None:
     """Raise SlotUnavailable or BookingClosed unless the public may book ``slot`` now."""
-    event: Event = slot.event
-    if slot.status == SlotStatus.cancelled or event.status == EventStatus.cancelled:
-        raise SlotUnavailable(_("该场次已被主办机构取消。"))
-    if event.status != EventStatus.published or event.lab.status != LabStatus.approved:
-        raise SlotUnavailable()
-    _check_slot_open(slot)
+    _refuse_unless_open(slot.status, slot.listed, slot.closes_at, slot.event.status,
+                        slot.event.lab.status)
 
 
 def _daily_limit() -> int:
@@ -348,52 +354,47 @@ def _daily_limit() -> int:
 
 
 def _daily_cap(phone: str, day: date) -> None:
-    limit = _daily_limit()
-    held = db.session.execute(
-        sa.select(sa.func.count(Booking.id)).where(
-            Booking.phone == phone, Booking.slot_day == day, Booking.status.in_(ACTIVE))).scalar_one()
-    if held >= limit:
-        raise DailyLimitReached(limit)
-
-
-def _free_code() -> str:
-    for _attempt in range(10):
-        code = _new_code()
-        if not _code_taken(code):
-            return code
-    raise RuntimeError("could not draw a free booking code")  # 32**8 codes: practically never
+    """For a slot moved to another day meanwhile: the cap on its new day."""
+    _mine, held = _phone_holds(0, phone, day)
+    if held >= _daily_limit():
+        raise DailyLimitReached(_daily_limit())
 
 
 def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bool]:
-    # the slot with its event and lab in one statement: check_bookable reads all three
-    slot = db.session.execute(
-        sa.select(Slot).where(Slot.id == slot_id)
-        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one_or_none()
-    if slot is None:
+    # What the checks need, as plain columns of one statement (no ORM objects: this is the rush's
+    # hot path); the slot itself is read again, locked, below.
+    found = db.session.execute(
+        sa.select(Slot.status, Slot.listed, Slot.max_party, Slot.starts_at, Slot.booking_closes_at,
+                  Event.status, Lab.status)
+        .join(Event, Event.id == Slot.event_id).join(Lab, Lab.id == Event.lab_id)
+        .where(Slot.id == slot_id)).one_or_none()
+    if found is None:
         raise SlotNotFound()
-    name, phone, party = validate_request(req, slot.max_party)
+    slot_status, listed, max_party, starts_at, closes_at, event_status, lab_status = found
+    name, phone, party = validate_request(req, max_party)
     if db.session.get_bind().dialect.name == "postgresql":
         # One phone books one slot at a time, so two slots of the same day cannot both pass
         # the daily cap. Taken before the slot lock, always in this order: no deadlock.
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(phone))))
     # Nothing else adds a booking for this phone now (its lock on PostgreSQL, the database's
-    # write lock on SQLite), so the repeat check, the daily cap and the code draw run before the
-    # slot is locked: the slot's lock, which every booker of a popular slot queues for, is held
-    # only for the seat update and the insert.
-    existing = _active_for_phone(slot_id, phone)
-    if existing is not None:
-        return existing, False
-    check_bookable(slot)   # refuse early from what was just read; checked again under the lock
-    day = _slot_day(slot)
-    _daily_cap(phone, day)
-    code = _free_code()
+    # write lock on SQLite), so the repeat check and the daily cap run before the slot is locked:
+    # the slot's lock, which every booker of a popular slot queues for, is held only for the
+    # seat update and the insert.
+    day = _slot_day(starts_at)
+    mine, held = _phone_holds(slot_id, phone, day)
+    if mine is not None:
+        return db.session.get(Booking, mine), False
+    # refuse early from what was just read; checked again under the lock
+    _refuse_unless_open(slot_status, listed, closes_at or starts_at, event_status, lab_status)
+    if held >= _daily_limit():
+        raise DailyLimitReached(_daily_limit())
 
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotNotFound()
-    _check_slot_open(slot)
-    if _slot_day(slot) != day:  # the lab moved the slot to another day meanwhile
-        day = _slot_day(slot)
+    _refuse_unless_open(slot.status, slot.listed, slot.closes_at)
+    if _slot_day(slot.starts_at) != day:  # the lab moved the slot to another day meanwhile
+        day = _slot_day(slot.starts_at)
         _daily_cap(phone, day)
     if party > slot.max_party:
         raise InvalidBooking({"party_size": _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)})
@@ -405,7 +406,9 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
         status = BookingStatus.waitlisted
         _bump(slot, waitlisted_count=1, waitlisted_people=party)
     now = clock.now()
-    booking = Booking(slot_id=slot.id, code=code, manage_token=secrets.token_urlsafe(32),
+    # The code is drawn without a look-up: the unique index refuses a taken one (1 in 32**8
+    # against millions of bookings) and book() draws again.
+    booking = Booking(slot_id=slot.id, code=_new_code(), manage_token=secrets.token_urlsafe(32),
                       name=name, phone=phone, party_size=party, status=status, slot_day=day,
                       created_at=now, consented_at=now)
     db.session.add(booking)
@@ -437,7 +440,7 @@ def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
         slot_id = int(slot_id)
     except (TypeError, ValueError):
         raise SlotNotFound() from None
-    for attempt in range(2):
+    for attempt in range(CODE_DRAWS):
         try:
             booking, created, values = write_transaction(lambda: _with_columns(
                 *_book_in_transaction(slot_id, request)))
@@ -446,12 +449,12 @@ def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
         except IntegrityError:
             # The transaction is rolled back, seats included. Either our own resubmission (two
             # taps) won the race to the partial unique index on (slot, phone) — answer with its
-            # booking — or, astronomically rarely, the code collided: try once more.
+            # booking — or, astronomically rarely, the code was taken: draw again.
             _name, phone, _party = validate_request(request, 10 ** 6)
             existing = _active_for_phone(slot_id, phone)
             if existing is not None:
                 return existing, False
-            if attempt:
+            if attempt == CODE_DRAWS - 1:
                 raise
     raise AssertionError("unreachable")
 

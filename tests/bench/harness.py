@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -79,21 +80,44 @@ def sqlite_database(labs: int, fresh: bool = False) -> Database:
     for path in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
         path.unlink(missing_ok=True)
     shutil.copyfile(pristine, work)
+    flask(f"sqlite:///{work}", "db", "upgrade", capture=True)  # the kept file may predate a migration
     return Database(f"sqlite:///{work}", "sqlite", seconds, summary)
 
 
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
 @contextlib.contextmanager
-def postgres_database(labs: int):
-    """A bench database created, filled and dropped here."""
-    name = f"openday_bench_{os.getpid()}"
+def postgres_database(labs: int, fresh: bool = False):
+    """A bench database cloned from the generated one, dropped after the run.
+
+    Like the SQLite file, the generated database is kept between runs (``openday_bench_<labs>``,
+    its summary in the database's comment, written last, so a generation cut short is redone);
+    each run works on a copy made with ``CREATE DATABASE … TEMPLATE``, which takes seconds.
+    """
+    pristine, name = f"openday_bench_{labs}", f"openday_bench_run_{os.getpid()}"
     admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    summary = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                            "WHERE datname = %s", (pristine,)).fetchone()
+    seconds = None
+    if fresh or summary is None or not summary[0]:
+        admin.execute(f'DROP DATABASE IF EXISTS "{pristine}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{pristine}"')
+        log(f"generating {labs} labs into {pristine} (PostgreSQL)")
+        seconds, text = _generate(_pg_url(pristine), labs)
+        with psycopg.connect(_pg_url(pristine), autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")  # as a live server's autovacuum would have done
+        admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(pristine),
+                                                                     sql.Literal(text)))
+    else:
+        text = summary[0]
+        log(f"reusing {pristine} ({text})")
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pristine}"')
+    flask(_pg_url(name), "db", "upgrade", capture=True)  # the kept data may predate a migration
     try:
-        log(f"generating {labs} labs into {name} (PostgreSQL)")
-        seconds, summary = _generate(url, labs)
-        yield Database(url, "postgresql", seconds, summary)
+        yield Database(_pg_url(name), "postgresql", seconds, text if seconds is not None else "")
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small data and 5 s loads")
     parser.add_argument("--seconds", type=int, default=None, help="each wrk run (default 10; --quick 5)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the cached SQLite data")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the cached data (SQLite file, PostgreSQL database)")
     args = parser.parse_args(argv)
     labs = args.labs or (2000 if args.quick else 40000)
     seconds = args.seconds or (5 if args.quick else 10)
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(bench_backend(sqlite_database(labs, fresh=args.fresh), 2, seconds))
         report(results[-1])
     if args.backend in ("postgresql", "both"):
-        with postgres_database(labs) as database:
+        with postgres_database(labs, fresh=args.fresh) as database:
             results.append(bench_backend(database, 4, seconds))
         report(results[-1])
     out = ROOT / "test-artifacts" / "bench.json"

@@ -211,15 +211,17 @@ def test_a_lost_insert_race_returns_the_winner(db, create_slot, book, monkeypatc
     slot = create_slot(capacity=10)
     winner, _ = book(slot, phone="13700002222")
     calls = {"n": 0}
-    original = service._active_for_phone
+    original = service._phone_holds
 
-    def first_call_misses(slot_id, phone):
+    def first_call_misses(slot_id, phone, day):
         calls["n"] += 1
-        return None if calls["n"] == 1 else original(slot_id, phone)
+        mine, held = original(slot_id, phone, day)
+        return (None, held) if calls["n"] == 1 else (mine, held)
 
-    monkeypatch.setattr(service, "_active_for_phone", first_call_misses)
+    monkeypatch.setattr(service, "_phone_holds", first_call_misses)
     again, created = book(slot, phone="13700002222")
     assert not created and again.id == winner.id
+    assert calls["n"] == 1  # the check did miss: the index answered
     db.session.rollback()
     db.session.refresh(slot)
     assert slot.seats_taken == 1 and count_bookings(db) == 1
