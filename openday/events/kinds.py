@@ -7,10 +7,11 @@ outside requests, where the Chinese msgid itself is the name.
 from __future__ import annotations
 
 from flask import has_request_context
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 
 from openday.events.models import EventKind
+from openday.web import catalogue
 
 
 def N_(msgid: str) -> str:
@@ -33,7 +34,7 @@ def kind_name(kind: str) -> str:
     msgid = KIND_NAMES.get(kind)
     if msgid is None:
         return str(kind)
-    return gettext(msgid) if has_request_context() else msgid
+    return catalogue().ugettext(msgid) if has_request_context() else msgid
 
 
 def kind_badge(kind: str) -> Markup:
