@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, get_template_attribute, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -102,6 +104,27 @@ def _install_template_gettext(app: Flask) -> None:
     )
 
 
+def chrome(part: str) -> Markup:
+    """The page's header or footer (``templates/_chrome.html``, macro ``part``).
+
+    For a reader who is not signed in they depend only on the language, the page's address (the
+    language links lead back to it) and where the app is mounted, so they are rendered once per
+    such key and remembered: every public page shows them, and they were a third of the cost of a
+    search page. A signed-in user's (names, their own menu, a logout form with its CSRF token)
+    are rendered for each page.
+    """
+    here = request.full_path if request.method == "GET" else request.path
+    if current_user.is_authenticated or current_app.debug:
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        return get_template_attribute("_chrome.html", part)(user, here)
+    return _remembered_chrome(part, here, locale_code(), request.script_root)
+
+
+@lru_cache(maxsize=2048)
+def _remembered_chrome(part: str, here: str, _locale: str, _root: str) -> Markup:
+    return get_template_attribute("_chrome.html", part)(None, here)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -145,7 +168,7 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None  # deactivated: signed out
 
-    app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales)
+    app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales, chrome=chrome)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -14,6 +14,7 @@ from openday.web import locale_code
 
 PAGE_ARGS = ("city", "district", "kind", "date_from", "date_to", "q", "available", "lat", "lon",
              "radius_km", "per_page")
+FORM_ARGS = PAGE_ARGS[:-1]  # what the form's boxes show
 
 
 def _url_with(**changes) -> str:
@@ -40,6 +41,25 @@ def slot_cards(hits: list[search_service.Hit]) -> Markup:
         return Markup("").join(_render_card(hit.slot, hit.distance_km) for hit in hits)
     locale, root = locale_code(), request.script_root
     return Markup("").join(_remembered_card(hit.slot, hit.distance_km, locale, root) for hit in hits)
+
+
+@bp.app_template_global()
+def search_form(args: dict) -> Markup:
+    """The search form (templates/events/_search_form.html) filled from ``args``: a pure function
+    of them, the reader's language and where the app is mounted, so remembered like the cards."""
+    if current_app.debug:
+        return _render_search_form(args)
+    filled = tuple(sorted((k, v) for k, v in args.items() if k in FORM_ARGS))
+    return _remembered_search_form(filled, locale_code(), request.script_root)
+
+
+def _render_search_form(args: dict) -> Markup:
+    return get_template_attribute("events/_search_form.html", "search_form")(args)
+
+
+@lru_cache(maxsize=2048)
+def _remembered_search_form(filled: tuple, _locale: str, _root: str) -> Markup:
+    return _render_search_form(dict(filled))
 
 
 def _render_card(listing: search_service.Listing, distance_km: float | None) -> Markup:
@@ -70,7 +90,7 @@ def search():
     status = 200 if error is None or error.code in ("unknown_city", "ambiguous_city") else 400
     response = make_response(render_template(
         "events/search.html", args=request.args.to_dict(), result=result, error=error,
-        suggestions=suggestions, kinds=search_service.KINDS, url_with=_url_with, query=query),
+        suggestions=suggestions, url_with=_url_with, query=query),
         status)
     if result is not None and result.city is not None:
         response.set_cookie(search_service.CITY_COOKIE, result.city.adcode, max_age=90 * 24 * 3600,

@@ -12,13 +12,14 @@ from openday.accounts.permissions import approved_lab_required, lab_staff_requir
 from openday.events import service
 from openday.events.forms import (AUDIENCE_LABELS, STATUS_LABELS, VENUE_LABELS, EventForm,
                                   SlotsForm, district_choices)
-from openday.events.kinds import kind_badge, kind_name
+from openday.events.kinds import kind_badge, kind_choices, kind_name
 from openday.events.models import Event, EventStatus, SlotStatus
 from openday.extensions import db
 
 bp = Blueprint("events", __name__)
 bp.add_app_template_global(kind_name)
 bp.add_app_template_global(kind_badge)
+bp.add_app_template_global(kind_choices)
 
 
 @bp.app_context_processor

@@ -5,7 +5,7 @@ PostgreSQL with 4, using openday's own gunicorn config with rate limits off:
 
 - search: requests/s of ``GET /api/v1/slots?city=长沙`` and ``/search?city=长沙`` under wrk, each
   as a ratio of a bare Flask app answering "ok" under the same gunicorn settings in the same run
-  (targets: API ≥ 30 %, HTML ≥ 20 %);
+  (targets: API ≥ 30 %, HTML ≥ 20 %), and again with the 2-second search cache off (reported);
 - rush: bookings/s while 64 connections book 20 slots past their capacity (target ≥ 300/s),
   then ``openday check --full <those slots>``: none oversold, every one exactly full, waitlists
   in arrival order;
@@ -188,6 +188,14 @@ def bench_backend(database: Database, workers: int, seconds: int) -> dict:
         html = wrk(app.base + HTML_PATH, seconds, SEARCH_CONNECTIONS)
         floor_2 = wrk(bare.base + "/", seconds, SEARCH_CONNECTIONS)
         floor = (floor_1.requests_per_s + floor_2.requests_per_s) / 2
+        # The same two searches with the 2-second list cache off: what each request costs when
+        # every one of them queries and renders (reported beside the targets, not judged).
+        with Server("wsgi:app", workers, {"OPENDAY_DATABASE_URL": database.url,
+                                          "OPENDAY_SEARCH_CACHE_SECONDS": "0"}) as uncached:
+            check_search(uncached, API_PATH)
+            check_search(uncached, HTML_PATH)
+            api_uncached = wrk(uncached.base + API_PATH, seconds, SEARCH_CONNECTIONS)
+            html_uncached = wrk(uncached.base + HTML_PATH, seconds, SEARCH_CONNECTIONS)
         result["search"] = {
             "floor_rps": round(floor, 1), "floor_runs": [floor_1.requests_per_s, floor_2.requests_per_s],
             "api_rps": api.requests_per_s, "api_ratio": round(api.requests_per_s / floor, 3),
@@ -196,6 +204,10 @@ def bench_backend(database: Database, workers: int, seconds: int) -> dict:
             "html_rps": html.requests_per_s, "html_ratio": round(html.requests_per_s / floor, 3),
             "html_p50_ms": html.latency_p50_ms, "html_p99_ms": html.latency_p99_ms,
             "html_non_2xx": html.non_2xx + html.errors,
+            "api_uncached_rps": api_uncached.requests_per_s,
+            "api_uncached_ratio": round(api_uncached.requests_per_s / floor, 3),
+            "html_uncached_rps": html_uncached.requests_per_s,
+            "html_uncached_ratio": round(html_uncached.requests_per_s / floor, 3),
         }
         log(f"{database.backend}: stats through the API")
         result["stats_api"] = time_stats_api(app, current_year(database.url))
@@ -240,6 +252,9 @@ def report(result: dict) -> None:
           f"  non-2xx {s['api_non_2xx']}")
     print(f"  GET {HTML_PATH:<30} {s['html_rps']:>9.0f} req/s   p50 {s['html_p50_ms']} ms  p99 {s['html_p99_ms']} ms"
           f"  non-2xx {s['html_non_2xx']}")
+    print(f"  without the search cache: API {s['api_uncached_rps']:.0f} req/s "
+          f"({s['api_uncached_ratio']:.0%}), HTML {s['html_uncached_rps']:.0f} req/s "
+          f"({s['html_uncached_ratio']:.0%}) (OPENDAY_SEARCH_CACHE_SECONDS=0; no target)")
     print(f"  rush: {r['bookings_per_s']:.0f} bookings/s over {r['seconds']:.1f} s in {r['rounds']} round(s) "
           f"for {r['seats_before']} free seats: {r['confirmed']} confirmed, {r['waitlisted']} waitlisted, "
           f"{r['failed']} failed; p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms")
