@@ -47,6 +47,12 @@ class Booking(db.Model):
 
     slot: Mapped[Slot] = relationship()
 
+    # Not stored: the place in line when the booking service already knows it (a booking just
+    # waitlisted under its slot's lock is last in line), so the answer to a rush of bookers
+    # costs no count. Only set on the object book() returns, and forgotten as soon as the
+    # session expires or refreshes it (the line may have moved since).
+    known_position = None
+
     __table_args__ = (
         sa.CheckConstraint("party_size >= 1", name="party_positive"),
         sa.CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')",
@@ -61,3 +67,13 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.code} {self.status}>"
+
+
+@sa.event.listens_for(Booking, "expire")
+def _forget_position_on_expire(target: Booking, _attrs) -> None:
+    target.known_position = None
+
+
+@sa.event.listens_for(Booking, "refresh")
+def _forget_position_on_refresh(target: Booking, _context, _attrs) -> None:
+    target.known_position = None

@@ -413,20 +413,25 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
                       created_at=now, consented_at=now)
     db.session.add(booking)
     db.session.flush()  # the unique indexes speak here (see book())
+    if status == BookingStatus.waitlisted:
+        # Under the slot's lock nobody else joins this line, and ids only grow: last in it.
+        booking.known_position = slot.waitlisted_count
     return booking, True
 
 
 def _with_columns(booking: Booking, created: bool) -> tuple[Booking, bool, dict]:
-    """The booking's column values as the transaction leaves them (read before the commit)."""
+    """The booking's column values as the transaction leaves them (read before the commit),
+    with its known place in line."""
     values = {attr.key: getattr(booking, attr.key) for attr in sa.inspect(Booking).column_attrs}
-    return booking, created, values
+    return booking, created, {"columns": values, "position": booking.known_position}
 
 
-def _keep_columns(booking: Booking, values: dict) -> None:
+def _keep_columns(booking: Booking, kept: dict) -> None:
     """Put back what the commit expired, as committed: answering with the booking then needs no
     SELECT (nothing else changes a booking between our commit and the response)."""
-    for key, value in values.items():
+    for key, value in kept["columns"].items():
         set_committed_value(booking, key, value)
+    booking.known_position = kept["position"]
 
 
 def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
@@ -573,6 +578,8 @@ def waitlist_position(booking: Booking) -> int | None:
     """1 for the first in line; None unless waitlisted."""
     if booking.status != BookingStatus.waitlisted:
         return None
+    if booking.known_position is not None:
+        return booking.known_position
     return db.session.execute(
         sa.select(sa.func.count(Booking.id)).where(
             Booking.slot_id == booking.slot_id, Booking.status == BookingStatus.waitlisted,

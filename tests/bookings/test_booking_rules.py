@@ -112,6 +112,27 @@ def test_checkin_url_is_absolute(app, db, create_slot, book):
 
 # ---- seats and the waitlist ----------------------------------------------------------------------
 
+def test_a_just_waitlisted_booking_knows_its_place_and_forgets_it_when_the_line_moves(
+        db, create_slot, book):
+    slot = create_slot(capacity=1, max_party=1)
+    book(slot)
+    known = []
+    for _ in range(3):
+        booking, _created = book(slot)
+        known.append(booking.known_position)
+        db.session.expire(booking)  # forget it: the count from the database must agree
+        assert booking.known_position is None
+        assert service.waitlist_position(booking) == known[-1]
+    assert known == [1, 2, 3]
+    first_waiting = db.session.execute(sa.select(Booking).where(
+        Booking.slot_id == slot.id, Booking.status == BookingStatus.waitlisted)
+        .order_by(Booking.id)).scalars().first()
+    last, _ = book(slot)
+    assert last.known_position == 4
+    service.cancel(first_waiting)
+    assert service.waitlist_position(last) == 3  # the commit made it forget the 4
+
+
 def test_waitlist_positions_follow_arrival(db, create_slot, book, counters):
     slot = create_slot(capacity=2, max_party=2)
     full, _ = book(slot, 2)
