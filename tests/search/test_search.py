@@ -238,3 +238,12 @@ def test_paging_deeper_than_the_cap_asks_for_a_narrower_search():
         search.parse_args({"page": "101", "per_page": "100"})
     assert "page" in caught.value.fields
     assert search.parse_args({"page": "100", "per_page": "100"}).page == 100
+
+
+def test_more_filters_fold_away_until_one_is_used(client, world):
+    closed = client.get("/search?city=长沙").get_data(as_text=True)
+    assert '<details class="col-12 more-filters">' in closed
+    assert 'name="date_from"' in closed and 'name="available"' in closed  # folded, still submitted
+    for used in ("available=1", "date_from=2026-09-01", "radius_km=10"):
+        page = client.get(f"/search?city=长沙&{used}").get_data(as_text=True)
+        assert '<details class="col-12 more-filters" open>' in page, used
