@@ -165,8 +165,15 @@ def init_app(app: Flask) -> None:
     def load_user(user_id: str):
         from openday.accounts.models import User
         from openday.extensions import db
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None  # deactivated: signed out
+        # "<id>.<session generation>" (User.get_id): a cookie from before a deactivation names
+        # an old generation and signs nobody in.
+        number, _dot, generation = user_id.partition(".")
+        if not (number.isdigit() and generation.isdigit()):
+            return None
+        user = db.session.get(User, int(number))
+        if user is None or not user.active or user.session_generation != int(generation):
+            return None  # deactivated (or deactivated once since this cookie): signed out
+        return user
 
     app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales, chrome=chrome)
     app.jinja_env.filters["local_time"] = local_time

@@ -33,6 +33,9 @@ class User(UserMixin, db.Model):
     lab_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lab.id"), index=True)
     region_scope: Mapped[str | None] = mapped_column(sa.String(6))  # regulators: province adcode or NATIONAL
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's and remember-me cookie's user id (see get_id): deactivating bumps it,
+    # so cookies issued before then stay dead when the account is reactivated.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -46,6 +49,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie issued so far."""
+        self.session_generation += 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

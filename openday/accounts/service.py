@@ -98,10 +98,12 @@ def create_regulator(email: str, password: str, region_scope: str, name: str = "
 
 
 def set_active(user: User, active: bool, by: User) -> User:
-    """Deactivate (or reactivate) a login; a deactivated user is signed out on its next request.
-    Admins cannot lock themselves out."""
+    """Deactivate (or reactivate) a login; a deactivated user is signed out on its next request,
+    for good: a reactivated user signs in again. Admins cannot lock themselves out."""
     if user.id == by.id and not active:
         raise AccountError("active", _l("不能停用自己的账号"))
+    if user.active and not active:
+        user.end_sessions()  # reactivating later must not revive the cookies of before
     user.active = active
     db.session.commit()
     return user

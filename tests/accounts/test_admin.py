@@ -167,6 +167,27 @@ def test_deactivated_user_is_signed_out_and_cannot_log_in(app, db, client, creat
     assert fresh_browser.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 302
 
 
+def test_reactivating_does_not_revive_old_sessions(app, db, client, create_user):
+    """A session (or remember-me cookie) from before a deactivation stays dead afterwards."""
+    from openday.accounts import service
+    from tests.conftest import PASSWORD
+    admin = create_user(role="admin")
+    regulator = create_user(role="regulator")
+    assert client.submit("/login", {"email": regulator.email, "password": PASSWORD,
+                                    "remember": "y"}).status_code == 302
+    other_device = app.test_client()
+    assert other_device.submit("/login", {"email": regulator.email,
+                                          "password": PASSWORD}).status_code == 302
+    assert next_request_as(other_device).get("/regulator/labs").status_code == 200
+
+    service.set_active(regulator, False, by=admin)
+    service.set_active(regulator, True, by=admin)
+    assert next_request_as(client).get("/regulator/labs").status_code == 302
+    assert next_request_as(other_device).get("/regulator/labs").status_code == 302
+    assert client.submit("/login", {"email": regulator.email, "password": PASSWORD}).status_code == 302
+    assert next_request_as(client).get("/regulator/labs").status_code == 200  # signing in again works
+
+
 def test_admin_deactivates_and_reactivates_from_the_user_list(client, db, admin, create_user):
     regulator = create_user(role="regulator", email="leaver@example.cn")
     assert "leaver@example.cn" in client.get("/admin/users").get_data(as_text=True)
