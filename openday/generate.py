@@ -166,7 +166,8 @@ class Generator:
     def user_row(self, lab: dict) -> dict:
         return {"id": self._next_id("user"), "email": f"lab{lab['id']}@labs.openday.test",
                 "password_hash": self.password_hash, "name": lab["contact_name"], "role": Role.lab.value,
-                "lab_id": lab["id"], "region_scope": None, "active": True, "created_at": lab["created_at"],
+                "lab_id": lab["id"], "region_scope": None, "active": True, "session_generation": 0,
+                "created_at": lab["created_at"],
                 "last_login_at": None}
 
     # ---- events and slots -----------------------------------------------------------------------
