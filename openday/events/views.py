@@ -20,6 +20,9 @@ bp = Blueprint("events", __name__)
 bp.add_app_template_global(kind_name)
 bp.add_app_template_global(kind_badge)
 bp.add_app_template_global(kind_choices)
+# The campaign a page speaks of (the lab registration page shows its window): a global, so the
+# labs blueprint, which sits below events, needs no import of it.
+bp.add_app_template_global(service.current_campaign)
 
 
 @bp.app_context_processor

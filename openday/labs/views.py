@@ -51,11 +51,9 @@ def _region_full_name(adcode: str | None) -> str:
 @limiter.limit(_register_limit, methods=["POST"],
                exempt_when=lambda: bool(request.form.get("refresh_regions")))
 def register():
-    from openday.events.service import current_campaign
-
     form = RegistrationForm()
     form.narrow_regions()
-    context = {"form": form, "campaign": current_campaign(), "refreshed": False}
+    context = {"form": form, "refreshed": False}
     if current_user.is_authenticated:
         # Someone already signed in (a lab's colleague, a regulator) would register a second
         # lab under the wrong session: the page says so instead of showing the form.

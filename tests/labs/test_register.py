@@ -252,3 +252,10 @@ class TestRefreshIsNotLimited:
             response = client.submit("/labs/register", registration(refresh_regions="1"))
             assert response.status_code == 200
         assert client.submit("/labs/register", registration()).status_code == 302
+
+
+def test_the_page_tells_the_current_campaigns_registration_window(client, create_campaign):
+    assert "机构报名截止时间" not in client.get("/labs/register").get_data(as_text=True)  # no campaign
+    create_campaign(theme="检验检测，为民服务")
+    html = client.get("/labs/register").get_data(as_text=True)
+    assert "开放日（检验检测，为民服务）机构报名截止时间" in html
