@@ -60,11 +60,12 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class RegistrationForm(FlaskForm):
+class LabDetailsForm(FlaskForm):
+    """What a lab says about itself: the registration form's first part, and on its own the form
+    a rejected lab corrects before applying again."""
+
     name = StringField(_l("机构名称"), filters=[_strip],
                        validators=[DataRequired(_l("请填写机构名称")), Length(2, 120)])
-    credit_code = StringField(_l("统一社会信用代码"), filters=[_strip],
-                              validators=[DataRequired(_l("请填写统一社会信用代码")), Length(max=40)])
     cma_number = StringField(_l("资质认定（CMA）证书编号"), filters=[_strip],
                              validators=[DataRequired(_l("请填写资质认定证书编号")), Length(max=30)])
     province = SelectField(_l("省份"), validate_choice=False,
@@ -84,14 +85,15 @@ class RegistrationForm(FlaskForm):
         _l("检验检测领域"), choices=list(TESTING_FIELD_LABELS.items()),
         validate_choice=False,  # the service refuses unknown codes, with our own message
         validators=[DataRequired(_l("请至少选择一个检验检测领域"))])
-    user_email = EmailField(_l("登录邮箱"), filters=[_strip],
-                            validators=[DataRequired(_l("请填写登录邮箱")), Length(max=254),
-                                        Email(_l("请填写有效的邮箱"))])
-    password = PasswordField(_l("登录密码"), validators=[
-        DataRequired(_l("请设置密码")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("密码长度应为 %(min)d–%(max)d 位"))])
-    confirm = PasswordField(_l("确认密码"), validators=[
-        DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))])
+
+    def fill_from(self, lab) -> None:
+        """The lab's stored details in the boxes (call before narrow_regions)."""
+        for name in ("name", "cma_number", "address", "contact_name", "contact_phone",
+                     "contact_email"):
+            getattr(self, name).data = getattr(lab, name)
+        self.province.data, self.city.data = lab.province_adcode, lab.city_adcode
+        self.district.data = lab.district_adcode
+        self.testing_fields.data = lab.field_codes
 
     def narrow_regions(self) -> None:
         """Fill the three selects: provinces always, the chosen province's cities, and the
@@ -105,14 +107,6 @@ class RegistrationForm(FlaskForm):
         self.district.choices = _placeholder(
             _l("请选择区县") if districts or not city else _l("（无下级区县）")) + districts
 
-    def validate_credit_code(self, field) -> None:
-        try:
-            field.data = service.validate_credit_code(field.data)
-        except LabError as error:
-            raise ValidationError(str(error.message)) from None
-        if service.credit_code_taken(field.data):
-            raise ValidationError(_l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人"))
-
     def validate_cma_number(self, field) -> None:
         try:
             field.data = service.validate_cma_number(field.data)
@@ -124,10 +118,6 @@ class RegistrationForm(FlaskForm):
             field.data = service.normalise_mobile(field.data)
         except LabError as error:
             raise ValidationError(str(error.message)) from None
-
-    def validate_user_email(self, field) -> None:
-        if accounts.email_taken(field.data):
-            raise ValidationError(_l("该邮箱已注册，请直接登录"))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -141,15 +131,17 @@ class RegistrationForm(FlaskForm):
             ok = False
         return ok
 
-    def application(self) -> service.LabApplication:
-        return service.LabApplication(
-            name=self.name.data, credit_code=self.credit_code.data,
-            cma_number=self.cma_number.data, province_adcode=self.province.data,
-            city_adcode=self.city.data, district_adcode=self.district.data,
-            address=self.address.data, contact_name=self.contact_name.data,
-            contact_phone=self.contact_phone.data, contact_email=self.contact_email.data,
-            testing_fields=list(self.testing_fields.data or []), user_email=self.user_email.data,
-            password=self.password.data)
+    def _details(self) -> dict:
+        return dict(
+            name=self.name.data, cma_number=self.cma_number.data,
+            province_adcode=self.province.data, city_adcode=self.city.data,
+            district_adcode=self.district.data, address=self.address.data,
+            contact_name=self.contact_name.data, contact_phone=self.contact_phone.data,
+            contact_email=self.contact_email.data,
+            testing_fields=list(self.testing_fields.data or []))
+
+    def details(self) -> service.LabDetails:
+        return service.LabDetails(**self._details())
 
     def add_error(self, error: LabError | AccountError) -> None:
         """Put a service error next to its field (or on the form if no field matches)."""
@@ -158,6 +150,35 @@ class RegistrationForm(FlaskForm):
             self.form_errors.append(str(error.message))
         else:
             field.errors = list(field.errors) + [str(error.message)]
+
+
+class RegistrationForm(LabDetailsForm):
+    credit_code = StringField(_l("统一社会信用代码"), filters=[_strip],
+                              validators=[DataRequired(_l("请填写统一社会信用代码")), Length(max=40)])
+    user_email = EmailField(_l("登录邮箱"), filters=[_strip],
+                            validators=[DataRequired(_l("请填写登录邮箱")), Length(max=254),
+                                        Email(_l("请填写有效的邮箱"))])
+    password = PasswordField(_l("登录密码"), validators=[
+        DataRequired(_l("请设置密码")),
+        Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("密码长度应为 %(min)d–%(max)d 位"))])
+    confirm = PasswordField(_l("确认密码"), validators=[
+        DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))])
+
+    def validate_credit_code(self, field) -> None:
+        try:
+            field.data = service.validate_credit_code(field.data)
+        except LabError as error:
+            raise ValidationError(str(error.message)) from None
+        if service.credit_code_taken(field.data):
+            raise ValidationError(_l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人"))
+
+    def validate_user_email(self, field) -> None:
+        if accounts.email_taken(field.data):
+            raise ValidationError(_l("该邮箱已注册，请直接登录"))
+
+    def application(self) -> service.LabApplication:
+        return service.LabApplication(**self._details(), credit_code=self.credit_code.data,
+                                      user_email=self.user_email.data, password=self.password.data)
 
 
 class ReviewForm(FlaskForm):

@@ -132,11 +132,11 @@ def check_region(province: str | None, city: str | None,
 # ---- registration --------------------------------------------------------------------------------
 
 @dataclass
-class LabApplication:
-    """What an institution sends to register (the HTML form and an API would both build one)."""
+class LabDetails:
+    """What a lab says about itself: sent when it registers, corrected when it applies again
+    after a rejection (its credit code, its identity, is not among them)."""
 
     name: str
-    credit_code: str
     cma_number: str
     province_adcode: str
     city_adcode: str
@@ -145,36 +145,57 @@ class LabApplication:
     contact_name: str
     contact_phone: str
     contact_email: str
-    user_email: str
-    password: str
     testing_fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LabApplication(LabDetails):
+    """What an institution sends to register (the HTML form and an API would both build one)."""
+
+    credit_code: str = ""
+    user_email: str = ""
+    password: str = ""
+
+
+def _clean_details(details: LabDetails) -> dict:
+    """The details normalised, as keyword arguments of LabDetails; LabError naming the first
+    bad field."""
+    name = (details.name or "").strip()
+    if not 2 <= len(name) <= 120:
+        raise LabError("name", _l("机构名称应为 2–120 个字"))
+    address = (details.address or "").strip()
+    if not 2 <= len(address) <= 200:
+        raise LabError("address", _l("请填写详细地址（200 字以内）"))
+    contact_name = (details.contact_name or "").strip()
+    if not 1 <= len(contact_name) <= 40:
+        raise LabError("contact_name", _l("请填写联系人姓名（40 字以内）"))
+    unknown = [code for code in details.testing_fields if code not in TESTING_FIELDS]
+    if unknown or not details.testing_fields:
+        raise LabError("testing_fields", _l("请至少选择一个检验检测领域"))
+    province, city, district = check_region(details.province_adcode, details.city_adcode,
+                                            details.district_adcode)
+    return dict(
+        name=name, cma_number=validate_cma_number(details.cma_number),
+        province_adcode=province, city_adcode=city, district_adcode=district, address=address,
+        contact_name=contact_name, contact_phone=normalise_mobile(details.contact_phone),
+        contact_email=normalise_email(details.contact_email),
+        testing_fields=[code for code in TESTING_FIELDS if code in details.testing_fields])
 
 
 def validate_application(application: LabApplication) -> LabApplication:
     """A normalised copy, or LabError/AccountError naming the first bad field."""
-    name = (application.name or "").strip()
-    if not 2 <= len(name) <= 120:
-        raise LabError("name", _l("机构名称应为 2–120 个字"))
-    address = (application.address or "").strip()
-    if not 2 <= len(address) <= 200:
-        raise LabError("address", _l("请填写详细地址（200 字以内）"))
-    contact_name = (application.contact_name or "").strip()
-    if not 1 <= len(contact_name) <= 40:
-        raise LabError("contact_name", _l("请填写联系人姓名（40 字以内）"))
-    unknown = [code for code in application.testing_fields if code not in TESTING_FIELDS]
-    if unknown or not application.testing_fields:
-        raise LabError("testing_fields", _l("请至少选择一个检验检测领域"))
-    province, city, district = check_region(application.province_adcode, application.city_adcode,
-                                            application.district_adcode)
+    details = _clean_details(application)
     check_new_password(application.password)
     return LabApplication(
-        name=name, credit_code=validate_credit_code(application.credit_code),
-        cma_number=validate_cma_number(application.cma_number),
-        province_adcode=province, city_adcode=city, district_adcode=district, address=address,
-        contact_name=contact_name, contact_phone=normalise_mobile(application.contact_phone),
-        contact_email=normalise_email(application.contact_email),
-        user_email=normalise_email(application.user_email), password=application.password,
-        testing_fields=[code for code in TESTING_FIELDS if code in application.testing_fields])
+        **details, credit_code=validate_credit_code(application.credit_code),
+        user_email=normalise_email(application.user_email), password=application.password)
+
+
+def _located(address: str, district_adcode: str) -> tuple[float | None, float | None]:
+    from openday.geo.geocoder import geocode_address
+
+    point = geocode_address(address, district_adcode)
+    return point if point else (None, None)
 
 
 def register_lab(application: LabApplication) -> User:
@@ -182,12 +203,9 @@ def register_lab(application: LabApplication) -> User:
 
     Raises LabError / AccountError (duplicate credit code or e-mail included) with the field.
     """
-    from openday.geo.geocoder import geocode_address
-
     application = validate_application(application)
     # Geocode before the write transaction: a network geocoder may take a second.
-    point = geocode_address(application.address, application.district_adcode)
-    lat, lon = point if point else (None, None)
+    lat, lon = _located(application.address, application.district_adcode)
 
     db.session.commit()  # end any read transaction so the next statement can BEGIN IMMEDIATE
     db.session.connection(execution_options=write_transaction_options())
@@ -262,6 +280,27 @@ def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
     lab.status = target
     lab.status_reason = reason or None
     lab.reviewed_at = clock.now()
+    lab_status_changed.send(lab)
+    db.session.commit()
+    return lab
+
+
+def apply_again(lab: Lab, details: LabDetails) -> Lab:
+    """A rejected lab's corrected details, back in the review queue (pending); commit.
+
+    Its credit code and its accounts stay. LabError naming the first bad field, or "status"
+    unless the lab was rejected (a pending lab waits; an approved one is reviewed no more).
+    """
+    if lab.status != LabStatus.rejected:
+        raise LabError("status", _l("只有未通过审核的机构可以修改资料并重新提交。"))
+    details = _clean_details(details)
+    lat, lon = _located(details["address"], details["district_adcode"])
+    for key, value in details.items():
+        setattr(lab, key, ",".join(value) if key == "testing_fields" else value)
+    lab.lat, lab.lon = lat, lon
+    lab.status = LabStatus.pending
+    lab.status_reason = None  # the reason was for the rejected details
+    lab.reviewed_at = None
     lab_status_changed.send(lab)
     db.session.commit()
     return lab

@@ -15,7 +15,7 @@ from openday.extensions import db, limiter
 from openday.geo import service as geo
 from openday.labs import service
 from openday.labs.forms import (ACTION_LABELS, STATUS_LABELS, TESTING_FIELD_LABELS,
-                                RegistrationForm, ReviewForm, StatusFilterForm)
+                                LabDetailsForm, RegistrationForm, ReviewForm, StatusFilterForm)
 from openday.labs.models import Lab, LabStatus
 from openday.labs.service import LabError
 
@@ -76,6 +76,30 @@ def register():
 @lab_staff_required
 def registered():
     return render_template("labs/registered.html", lab=current_user.lab)
+
+
+@bp.route("/lab/apply-again", methods=["GET", "POST"])
+@lab_staff_required
+def apply_again():
+    """A rejected lab corrects its details and goes back into the review queue."""
+    lab = current_user.lab
+    if lab.status != LabStatus.rejected:
+        flash(_("只有未通过审核的机构可以修改资料并重新提交。"), "info")
+        return redirect(url_for("events.lab_dashboard"))
+    form = LabDetailsForm()
+    if request.method == "GET":
+        form.fill_from(lab)
+    form.narrow_regions()
+    refreshed = request.method == "POST" and bool(request.form.get("refresh_regions"))
+    if not refreshed and form.validate_on_submit():
+        try:
+            service.apply_again(lab, form.details())
+        except LabError as error:
+            form.add_error(error)
+        else:
+            flash(_("已重新提交，请等待所在省份监管部门审核。"), "success")
+            return redirect(url_for("events.lab_dashboard"))
+    return render_template("labs/apply_again.html", form=form, lab=lab, refreshed=refreshed)
 
 
 # ---- a lab's own accounts ------------------------------------------------------------------------
