@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import current_app, has_request_context
-from flask_babel import get_locale
+
+from openday.web import locale_code
 
 T = TypeVar("T")
 MAX_ENTRIES = 512
@@ -40,7 +41,7 @@ def remembered(setting: str, default: int, compute: Callable[..., T], *args,
     seconds = seconds_for(setting, default)
     if seconds <= 0:
         return compute(*args)
-    locale = str(get_locale()) if per_locale and has_request_context() else ""
+    locale = locale_code() if per_locale and has_request_context() else ""
     key = (current_app.config.get("OPENDAY_DATABASE_URL"), locale, compute.__qualname__, args)
     now = time.monotonic()
     with _lock:

@@ -47,21 +47,19 @@ def select_locale() -> str:
 
 
 def current_locales() -> tuple[str, ...]:
-    from flask import current_app
     return current_app.config["OPENDAY_LOCALES"]
 
 
 def html_lang() -> str:
-    from flask_babel import get_locale
-    locale = get_locale()
-    return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}.get(str(locale), str(locale).replace("_", "-"))
+    locale = locale_code()
+    return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}.get(locale, locale.replace("_", "-"))
 
 
 def local_time(moment: datetime | None, style: str = "medium") -> str:
     """A UTC moment shown in Asia/Shanghai, in the reader's locale."""
     if moment is None:
         return ""
-    return _formatted(moment, style, str(get_locale()), str(get_timezone()))
+    return _formatted(moment, style, locale_code(), str(get_timezone()))
 
 
 @lru_cache(maxsize=8192)
@@ -72,7 +70,7 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
 
 
 def catalogue():
-    """This request's translations, found once (``forget_catalogue`` runs before each request).
+    """This request's translations, found once (``forget_request_memo`` runs before each request).
     Flask-Babel finds them again for every string, with several context lookups and the locale
     formatted to text each time, and a page shows forty strings."""
     found = g.get("_openday_catalogue")
@@ -89,7 +87,8 @@ def locale_code() -> str:
     return found
 
 
-def forget_catalogue() -> None:
+def forget_request_memo() -> None:
+    """Before each request: forget the previous one's catalogue and locale."""
     g.pop("_openday_catalogue", None)
     g.pop("_openday_locale_code", None)
 
@@ -104,25 +103,31 @@ def _install_template_gettext(app: Flask) -> None:
     )
 
 
+def remembered_macro(template: str, macro: str, *args) -> Markup:
+    """A template macro's output for hashable ``args``, rendered once per (args, language, mount
+    point) and remembered. Only for macros that are pure functions of those: result cards (their
+    listing holds the seats), the search form, the header and footer of readers not signed in.
+    Rendering them was most of a search page's cost. Rendered afresh in debug, where templates
+    change under the developer's hands."""
+    if current_app.debug:
+        return get_template_attribute(template, macro)(*args)
+    return _remembered_macro(template, macro, args, locale_code(), request.script_root)
+
+
+@lru_cache(maxsize=8192)
+def _remembered_macro(template: str, macro: str, args: tuple, _locale: str, _root: str) -> Markup:
+    return get_template_attribute(template, macro)(*args)
+
+
 def chrome(part: str) -> Markup:
-    """The page's header or footer (``templates/_chrome.html``, macro ``part``).
-
-    For a reader who is not signed in they depend only on the language, the page's address (the
-    language links lead back to it) and where the app is mounted, so they are rendered once per
-    such key and remembered: every public page shows them, and they were a third of the cost of a
-    search page. A signed-in user's (names, their own menu, a logout form with its CSRF token)
-    are rendered for each page.
-    """
+    """The page's header or footer (``templates/_chrome.html``, macro ``part``). For a reader not
+    signed in they depend only on the language and the page's address (the language links lead
+    back to it), so they are remembered; a signed-in user's (their menu, a logout form with its
+    CSRF token) are rendered for each page."""
     here = request.full_path if request.method == "GET" else request.path
-    if current_user.is_authenticated or current_app.debug:
-        user = current_user._get_current_object() if current_user.is_authenticated else None
-        return get_template_attribute("_chrome.html", part)(user, here)
-    return _remembered_chrome(part, here, locale_code(), request.script_root)
-
-
-@lru_cache(maxsize=2048)
-def _remembered_chrome(part: str, here: str, _locale: str, _root: str) -> Markup:
-    return get_template_attribute("_chrome.html", part)(None, here)
+    if current_user.is_authenticated:
+        return get_template_attribute("_chrome.html", part)(current_user._get_current_object(), here)
+    return remembered_macro("_chrome.html", part, None, here)
 
 
 def wants_json() -> bool:
@@ -183,7 +188,7 @@ def init_app(app: Flask) -> None:
     def inject_now():
         return {"now": clock.now()}
 
-    app.before_request(forget_catalogue)  # g outlives a request where an app context is kept
+    app.before_request(forget_request_memo)  # g outlives a request where an app context is kept
 
     @app.before_request
     def refuse_nul_bytes():

@@ -353,9 +353,8 @@ def _daily_limit() -> int:
     return int(current_app.config.get("OPENDAY_PHONE_DAILY_LIMIT", 6))
 
 
-def _daily_cap(phone: str, day: date) -> None:
-    """For a slot moved to another day meanwhile: the cap on its new day."""
-    _mine, held = _phone_holds(0, phone, day)
+def _refuse_over_cap(held: int) -> None:
+    """DailyLimitReached when a phone already holds the day's limit of active bookings."""
     if held >= _daily_limit():
         raise DailyLimitReached(_daily_limit())
 
@@ -386,8 +385,7 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
         return db.session.get(Booking, mine), False
     # refuse early from what was just read; checked again under the lock
     _refuse_unless_open(slot_status, listed, closes_at or starts_at, event_status, lab_status)
-    if held >= _daily_limit():
-        raise DailyLimitReached(_daily_limit())
+    _refuse_over_cap(held)
 
     slot = _lock_slot(slot_id)
     if slot is None:
@@ -395,7 +393,7 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
     _refuse_unless_open(slot.status, slot.listed, slot.closes_at)
     if _slot_day(slot.starts_at) != day:  # the lab moved the slot to another day meanwhile
         day = _slot_day(slot.starts_at)
-        _daily_cap(phone, day)
+        _refuse_over_cap(_phone_holds(slot_id, phone, day)[1])
     if party > slot.max_party:
         raise InvalidBooking({"party_size": _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)})
 

@@ -1,20 +1,18 @@
 """Public search page ``/search`` (SPEC §4, §5): the same search service as ``GET /api/v1/slots``."""
 from __future__ import annotations
 
-from functools import lru_cache
-
-from flask import (current_app, get_template_attribute, make_response, render_template, request,
-                   url_for)
+from flask import current_app, make_response, render_template, request, url_for
 from markupsafe import Markup
 
 from openday.events import search as search_service
 from openday.events.views import bp
 from openday.geo import service as geo
-from openday.web import locale_code
+from openday.web import remembered_macro
 
 PAGE_ARGS = ("city", "district", "kind", "date_from", "date_to", "q", "available", "lat", "lon",
              "radius_km", "per_page")
-FORM_ARGS = PAGE_ARGS[:-1]  # what the form's boxes show
+FORM_ARGS = ("city", "district", "kind", "date_from", "date_to", "q", "available", "lat", "lon",
+             "radius_km")  # what the form's boxes (and hidden inputs) show
 
 
 def _url_with(**changes) -> str:
@@ -30,47 +28,20 @@ def _url_with(**changes) -> str:
 
 @bp.app_template_global()
 def slot_cards(hits: list[search_service.Hit]) -> Markup:
-    """The result cards (templates/events/_slot_card.html) of a list of search Hits.
-
-    A card is a pure function of the listing's values (seats included), its distance, the
-    reader's language and where the app is mounted, so it is rendered once per such key and
-    remembered: a popular city's list is the same twenty cards for many readers, and rendering
-    them (gettext, url_for, dates) was most of the page's cost. A change of seats is a new key.
-    """
-    if current_app.debug:  # templates may be edited under the developer's hands
-        return Markup("").join(_render_card(hit.slot, hit.distance_km) for hit in hits)
-    locale, root = locale_code(), request.script_root
-    return Markup("").join(_remembered_card(hit.slot, hit.distance_km, locale, root) for hit in hits)
+    """The result cards of a list of search Hits (templates/events/_slot_card.html). They are a
+    pure function of the listings (seats included) and distances, so they are remembered
+    (``web.remembered_macro``): a popular city's list is the same cards for many readers, and a
+    change of seats is a new listing."""
+    return remembered_macro("events/_slot_card.html", "slot_cards",
+                            tuple((hit.slot, hit.distance_km) for hit in hits))
 
 
 @bp.app_template_global()
 def search_form(args: dict) -> Markup:
-    """The search form (templates/events/_search_form.html) filled from ``args``: a pure function
-    of them, the reader's language and where the app is mounted, so remembered like the cards."""
-    if current_app.debug:
-        return _render_search_form(args)
+    """The search form (templates/events/_search_form.html) with its boxes filled from ``args``,
+    remembered per set of values like the cards."""
     filled = tuple(sorted((k, v) for k, v in args.items() if k in FORM_ARGS))
-    return _remembered_search_form(filled, locale_code(), request.script_root)
-
-
-def _render_search_form(args: dict) -> Markup:
-    return get_template_attribute("events/_search_form.html", "search_form")(args)
-
-
-@lru_cache(maxsize=2048)
-def _remembered_search_form(filled: tuple, _locale: str, _root: str) -> Markup:
-    return _render_search_form(dict(filled))
-
-
-def _render_card(listing: search_service.Listing, distance_km: float | None) -> Markup:
-    return get_template_attribute("events/_slot_card.html", "slot_card")(
-        search_service.Hit(listing, distance_km))
-
-
-@lru_cache(maxsize=4096)
-def _remembered_card(listing: search_service.Listing, distance_km: float | None, _locale: str,
-                     _root: str) -> Markup:
-    return _render_card(listing, distance_km)
+    return remembered_macro("events/_search_form.html", "search_form", filled)
 
 
 @bp.route("/search")

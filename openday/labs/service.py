@@ -285,13 +285,18 @@ def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
     return lab
 
 
+def can_apply_again(lab: Lab) -> bool:
+    """Only a rejected lab: a pending one waits, an approved or suspended one is reviewed no more."""
+    return lab.status == LabStatus.rejected
+
+
 def apply_again(lab: Lab, details: LabDetails) -> Lab:
     """A rejected lab's corrected details, back in the review queue (pending); commit.
 
     Its credit code and its accounts stay. LabError naming the first bad field, or "status"
     unless the lab was rejected (a pending lab waits; an approved one is reviewed no more).
     """
-    if lab.status != LabStatus.rejected:
+    if not can_apply_again(lab):
         raise LabError("status", _l("只有未通过审核的机构可以修改资料并重新提交。"))
     details = _clean_details(details)
     lat, lon = _located(details["address"], details["district_adcode"])

@@ -83,7 +83,7 @@ def registered():
 def apply_again():
     """A rejected lab corrects its details and goes back into the review queue."""
     lab = current_user.lab
-    if lab.status != LabStatus.rejected:
+    if not service.can_apply_again(lab):
         flash(_("只有未通过审核的机构可以修改资料并重新提交。"), "info")
         return redirect(url_for("events.lab_dashboard"))
     form = LabDetailsForm()

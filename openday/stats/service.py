@@ -45,6 +45,7 @@ from openday.geo.service import get_region, provinces
 from openday.labs.models import Lab, LabStatus
 
 GROUPINGS = ("province", "city", "kind", "date")
+T = TypeVar("T")
 
 
 def translate(msgid: str) -> str:

@@ -24,7 +24,7 @@ def test_wrong_password_is_a_field_error_without_echoing_it(client, create_user)
 
 
 def test_email_is_case_insensitive(client, create_user):
-    user = create_user(role="admin", email="boss@openday.test")
+    create_user(role="admin", email="boss@openday.test")
     assert client.submit("/login", {"email": " BOSS@openday.test", "password": PASSWORD}).status_code == 302
 
 
@@ -59,7 +59,7 @@ class TestFailedLoginLimits:
         assert attempt(client, other.email, PASSWORD, address="198.51.100.99").status_code == 302
 
     def test_account_key_ignores_case_and_spaces(self, client, create_user):
-        victim = create_user(role="admin", email="victim@openday.test")
+        create_user(role="admin", email="victim@openday.test")
         for variant in ["victim@openday.test", "VICTIM@openday.test", " Victim@Openday.test",
                         "victim@OPENDAY.test", "vIctim@openday.test"]:
             attempt(client, variant, "guess")

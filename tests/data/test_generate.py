@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from openday.bookings.commands import check_invariants
 from openday.bookings.models import Booking
 from openday.bookings.service import BookingRequest, book
 from openday.demo import is_valid_credit_code

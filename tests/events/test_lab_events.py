@@ -138,7 +138,7 @@ def test_the_edit_form_shows_the_event(client, lab, logged_in, create_event, cre
     create_slot(event=event)
     page = client.get(f"/lab/events/{event.id}/edit").get_data(as_text=True)
     assert 'value="走进计量"' in page
-    assert f"/lab/slots/" in page and "/roster" in page
+    assert "/lab/slots/" in page and "/roster" in page
 
 
 def test_drafts_and_unapproved_labs_are_not_public(client, db, lab, create_lab, create_event,

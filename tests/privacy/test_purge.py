@@ -1,7 +1,7 @@
 """`openday purge-personal-data --campaign <year>` (SPEC §7): names and phones go, counts stay."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from openday import clock
 from openday.bookings import service
 from openday.bookings.commands import PurgeRefused, purge_personal_data
-from openday.bookings.models import Booking, BookingStatus
+from openday.bookings.models import Booking
 from openday.events.models import Slot
 
 
