@@ -277,7 +277,7 @@ class DemoLoader:
             district_adcode=district.adcode,
             address=f"{district.name}{rng.choice(ROADS)}{rng.randrange(1, 400)}号",
             lat=lat, lon=lon, contact_name=person_name(rng), contact_phone=phone_number(rng),
-            contact_email=f"contact{self.serial}@lab.openday.test", testing_fields=fields,
+            contact_email=f"contact{self.serial}@labs.example.cn", testing_fields=fields,
             status=status, reviewed_at=None if status == LabStatus.pending else clock.now() - timedelta(days=40),
             created_at=clock.now() - timedelta(days=rng.randrange(41, 400)))
         db.session.add(lab)

@@ -156,7 +156,7 @@ class Generator:
             "address": f"{district.name}{rng.choice(ROADS)}{rng.randrange(1, 600)}号",
             "lat": lat, "lon": lon, "contact_name": person_name(rng),
             "contact_phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
-            "contact_email": f"contact{lab_id}@labs.openday.test", "testing_fields": fields,
+            "contact_email": f"contact{lab_id}@labs.example.cn", "testing_fields": fields,
             "status": status.value,
             "status_reason": "资质认定证书已过期" if status in (LabStatus.rejected, LabStatus.suspended) else None,
             "reviewed_at": None if status == LabStatus.pending else created + timedelta(days=3),

@@ -116,3 +116,18 @@ def test_demo_reach_shows_in_the_public_totals(runner, client):
     assert len([g for g in by_city["groups"] if g["slots"] > 0]) >= 30
     by_kind = client.get("/api/v1/stats?group_by=kind").get_json()
     assert {g["key"] for g in by_kind["groups"] if g["events"] > 0} == {k.value for k in EventKind}
+
+
+def test_a_demo_lab_passes_its_own_forms_when_it_applies_again(runner, db, client, login):
+    """The demo's stored details are ones its forms accept (a `.test` contact address, say, is
+    refused by the e-mail check), so a rejected demo lab can send them back unchanged."""
+    runner.invoke(args=["openday", "demo"])
+    user = db.session.execute(sa.select(User).where(User.email == "lab2@openday.test")).scalar_one()
+    user.lab.status = "rejected"
+    db.session.commit()
+    login(user, DEMO_PASSWORD)
+    from tests.labs.test_apply_again import _form_of
+    response = client.submit("/lab/apply-again", _form_of(user.lab))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert db.session.get(Lab, user.lab_id).status == "pending"

@@ -28,6 +28,14 @@ def _details(**changes) -> dict:
     return data
 
 
+def _form_of(lab: Lab) -> dict:
+    """The apply-again form as it comes filled from the lab's stored details."""
+    return {"name": lab.name, "cma_number": lab.cma_number, "province": lab.province_adcode,
+            "city": lab.city_adcode, "district": lab.district_adcode, "address": lab.address,
+            "contact_name": lab.contact_name, "contact_phone": lab.contact_phone,
+            "contact_email": lab.contact_email, "testing_fields": lab.field_codes}
+
+
 def test_the_rejected_lab_sees_the_reason_and_the_way_back(client, rejected):
     dashboard = client.get("/lab/").get_data(as_text=True)
     assert "资质认定证书已过期" in dashboard and "/lab/apply-again" in dashboard
