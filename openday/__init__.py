@@ -36,12 +36,13 @@ def register_blueprints(app: Flask) -> None:
     from openday.events import views as events_views
     from openday.extensions import csrf
     from openday.geo import views as geo_views
+    from openday.health import bp as health_bp
     from openday.labs import views as labs_views
     from openday.notices import views as notices_views
     from openday.stats import views as stats_views
 
     for bp in (geo_views.bp, accounts_views.bp, labs_views.bp, events_views.bp,
-               bookings_views.bp, stats_views.bp, notices_views.bp, api.bp):
+               bookings_views.bp, stats_views.bp, notices_views.bp, api.bp, health_bp):
         app.register_blueprint(bp)
     csrf.exempt(api.bp)  # the JSON API uses no cookies, so there is no session to forge
 

@@ -30,6 +30,11 @@ def from_env(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("OPENDAY_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("OPENDAY_RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A rate-limit store that is down must not refuse citizens (SPEC §8): count in memory
+        # until it is back, and never let a limiter error become the request's answer.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "OPENDAY_QUEUE_URL": os.environ.get("OPENDAY_QUEUE_URL", ""),
         # Local http (make run) cannot send Secure cookies back; production behind TLS keeps them.
         "OPENDAY_SECURE_COOKIES": _flag("OPENDAY_SECURE_COOKIES", True),
         "OPENDAY_PHONE_DAILY_LIMIT": int(os.environ.get("OPENDAY_PHONE_DAILY_LIMIT", "6")),

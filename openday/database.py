@@ -9,11 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from openday.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PG_CONNECT_TIMEOUT_S = 5
+RETRY_AFTER_S = 5  # a restarting PostgreSQL is back within seconds; a booker waits no longer
 
 
 class DatabaseConfigError(RuntimeError):
@@ -47,6 +50,9 @@ def configure(app: Flask) -> None:
     else:
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
+        # A server that does not answer (rather than refusing) must not hold a request until
+        # gunicorn kills the worker: give up connecting after a few seconds and answer 503.
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -91,3 +97,58 @@ def check_connection(app: Flask) -> None:
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
             url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
             raise DatabaseConfigError(f"cannot open the database {url}: {reason}") from None
+
+
+# ---- faults: the database is down, restarting or refusing connections -----------------------------
+
+# PostgreSQL's own words for "this connection is gone or was refused": connection exceptions
+# (class 08), the administrator or a crash ending the session (57P01..57P03) and a full server.
+_LOST_SQLSTATES = {"57P01": "shutting down", "57P02": "crashed", "57P03": "starting up",
+                   "53300": "too many connections"}
+_LOST_WORDS = (
+    ("connection refused", "connection refused"),
+    ("could not connect", "connection refused"),
+    ("server closed the connection", "connection lost"),
+    ("terminating connection", "connection lost"),
+    ("connection is closed", "connection lost"),
+    ("connection is lost", "connection lost"),
+    ("consuming input failed", "connection lost"),
+    ("the database system is starting up", "starting up"),
+    ("the database system is shutting down", "shutting down"),
+    ("timeout expired", "timeout"),
+    ("database is locked", "busy"),  # SQLite: a read that outwaited the busy timeout
+)
+
+
+def fault_reason(exc: BaseException) -> str | None:
+    """Why the database cannot serve right now, in a few fixed words ("connection refused",
+    "connection lost", "starting up", "timeout", …), or None when ``exc`` is not that kind of
+    fault but a bug or bad data (IntegrityError, a missing table, a syntax error), which stays a
+    500. Never the driver's message itself: that names hosts, ports and users."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "pool exhausted"
+    if isinstance(exc, sa_exc.DisconnectionError):
+        return "connection lost"
+    if not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    text = str(orig).lower()
+    for words, reason in _LOST_WORDS:
+        if words in text:
+            return reason
+    if sqlstate in _LOST_SQLSTATES:
+        return _LOST_SQLSTATES[sqlstate]
+    if sqlstate.startswith("08") or exc.connection_invalidated:
+        return "connection lost"
+    # psycopg's errors without a SQLSTATE come from the client library itself: the connection
+    # could not be made, or broke, or is closed (the server sent no error: it is not there).
+    # sqlite3's InterfaceError is a bad parameter, a bug: it stays a 500.
+    if sqlstate == "" and type(orig).__module__.startswith("psycopg"):
+        return "connection lost"
+    return None
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A lost, refused or exhausted database connection: answer 503 with Retry-After."""
+    return fault_reason(exc) is not None

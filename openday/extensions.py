@@ -1,11 +1,14 @@
 """Unbound extension objects, bound to an app in ``init_app`` (cookiecutter-flask style)."""
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime
 
+import flask_limiter
 import sqlalchemy as sa
+from flask import Flask
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -43,6 +46,47 @@ class UTCDateTime(sa.types.TypeDecorator):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter that counts in this process's memory while its store (Redis) is down, so a
+    Redis outage never turns bookings and logins into 500s (SPEC §8), and says so once per
+    switch on openday's log rather than on Flask-Limiter's silent one.
+
+    Flask-Limiter keeps the switch in ``_storage_dead``; it is watched here (a property) because
+    that is the one place every change of state passes through, whichever code path noticed.
+    """
+
+    log = logging.getLogger("openday.ratelimit")
+    _switch = threading.Lock()
+    _dead = False
+
+    @property
+    def _storage_dead(self) -> bool:
+        return self._dead
+
+    @_storage_dead.setter
+    def _storage_dead(self, dead: bool) -> None:
+        with self._switch:
+            if dead and not self._dead:
+                self.log.warning("rate-limit store unreachable: limits are counted in this "
+                                 "process's memory until it answers again")
+            elif self._dead and not dead:
+                self.log.warning("rate-limit store answers again: limits are shared through it")
+            self._dead = dead
+
+    def init_app(self, app: Flask) -> None:
+        uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
+        if uri.startswith(("redis://", "rediss://", "redis+")):
+            # redis-py waits forever by default; a store that hangs must cost a request a second
+            # at most before the memory fallback takes over.
+            app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+                "socket_connect_timeout": RATELIMIT_STORE_TIMEOUT_S,
+                "socket_timeout": RATELIMIT_STORE_TIMEOUT_S})
+        super().init_app(app)
+        self._dead = False  # one Limiter serves every app of a process (tests): a new store starts alive
+
+
+RATELIMIT_STORE_TIMEOUT_S = 1
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -241,6 +241,8 @@ def init_app(app: Flask) -> None:
         headers = {"Retry-After": "1"} if status == 503 else {}
         return response, status, headers
 
+    register_fault_handlers(app)
+
     @app.errorhandler(500)
     def server_error(error):
         if wants_json():
@@ -260,6 +262,46 @@ def init_app(app: Flask) -> None:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
         return response
+
+
+def register_fault_handlers(app: Flask) -> None:
+    """A database that is down, restarting or refusing connections answers 503 with Retry-After
+    (SPEC §8), as a page or the API's error object; any other database error (a constraint, a
+    bug) goes on to the 500 handler as before."""
+    import sqlalchemy.exc as sa_exc
+
+    from openday.database import RETRY_AFTER_S, fault_reason
+
+    def database_unavailable(error: Exception):
+        reason = fault_reason(error)
+        if reason is None:
+            raise error
+        _forget_session()
+        app.logger.warning("database unavailable (%s) on %s %s: 503", reason, request.method,
+                           request.url_rule.rule if request.url_rule else "?")
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if wants_json():
+            response = json_error("unavailable", _("服务暂时不可用，请稍后再试。"), 503)
+            response.headers.update(headers)
+            return response
+        return render_template("errors/error.html", status=503, title=_("系统繁忙"),
+                               message=_("服务暂时不可用，请稍后再试。")), 503, headers
+
+    for kind in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                 sa_exc.TimeoutError):
+        app.register_error_handler(kind, database_unavailable)
+
+
+def _forget_session() -> None:
+    """Roll back the broken transaction so the next request starts clean once the server is
+    back, and let the error page render for an anonymous reader: the signed-in user's row
+    (expired by the rollback) cannot be read again now."""
+    from openday.extensions import db
+    try:
+        db.session.rollback()
+    except Exception:  # the rollback's own round trip to a server that is gone
+        db.session.invalidate()
+    g._login_user = login_manager.anonymous_user()  # what Flask-Login keeps for "nobody signed in"
 
 
 def _http_code_name(status: int) -> str:

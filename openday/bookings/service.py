@@ -41,7 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
-from openday.database import write_transaction_options
+from openday.database import fault_reason, write_transaction_options
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
@@ -240,6 +240,10 @@ def _is_busy(exc: BaseException) -> bool:
     return "database is locked" in text or "database table is locked" in text
 
 
+def _is_lost(exc: BaseException) -> bool:
+    return fault_reason(exc) not in (None, "busy", "pool exhausted")
+
+
 def _end_transaction() -> None:
     """A write transaction must be the first thing on its connection: finish whatever ran before
     (a read by the view, or the caller's own writes, which are kept)."""
@@ -255,17 +259,29 @@ def write_transaction(work: Callable[[], T], attempts: int = WRITE_ATTEMPTS) -> 
     error rolls back and propagates. Other modules that move seats (cancelling a slot) use this too.
     """
     started = time.monotonic()
+    reconnected = False
     for attempt in range(attempts):
         if attempt and time.monotonic() - started > BUSY_DEADLINE_S:
             break  # SQLite already waited its busy timeout each time: answer before the worker times out
         _end_transaction()
+        committing = False
         try:
             db.session.connection(execution_options=write_transaction_options())
             result = work()
+            committing = True
             db.session.commit()
             return result
         except (DBAPIError, PoolTimeout) as exc:
             db.session.rollback()
+            if not committing and not reconnected and _is_lost(exc):
+                # The connection died before COMMIT was sent, so nothing was written: one more
+                # try on a fresh connection (a restarted server is often back). A connection
+                # lost *during* COMMIT is never retried: it may have committed, and the caller
+                # answers 503 rather than acknowledge what it cannot vouch for.
+                reconnected = True
+                log.info("database connection lost before commit: trying once more")
+                time.sleep(0.2)
+                continue
             if not _is_busy(exc):
                 raise
             log.info("database busy (attempt %d of %d)", attempt + 1, attempts)
