@@ -1,6 +1,8 @@
 """What every page shares: locale and time zone, login, limits, security headers, error pages."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 from functools import lru_cache
 
@@ -277,8 +279,7 @@ def register_fault_handlers(app: Flask) -> None:
         if reason is None:
             raise error
         _forget_session()
-        app.logger.warning("database unavailable (%s) on %s %s: 503", reason, request.method,
-                           request.url_rule.rule if request.url_rule else "?")
+        _log_fault(app, reason)
         headers = {"Retry-After": str(RETRY_AFTER_S)}
         if wants_json():
             response = json_error("unavailable", _("服务暂时不可用，请稍后再试。"), 503)
@@ -290,6 +291,24 @@ def register_fault_handlers(app: Flask) -> None:
     for kind in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
                  sa_exc.TimeoutError):
         app.register_error_handler(kind, database_unavailable)
+
+
+FAULT_LOG_EVERY_S = 10
+_fault_log_lock = threading.Lock()
+_fault_log = {"last": -FAULT_LOG_EVERY_S, "since": 0}
+
+
+def _log_fault(app: Flask, reason: str) -> None:
+    """A line when the database starts failing, then at most one every 10 s with the count: an
+    outage under a rush is thousands of 503s a second, and the log must stay readable."""
+    now = time.monotonic()
+    with _fault_log_lock:
+        _fault_log["since"] += 1
+        if now - _fault_log["last"] < FAULT_LOG_EVERY_S:
+            return
+        answered, _fault_log["since"], _fault_log["last"] = _fault_log["since"], 0, now
+    app.logger.warning("database unavailable (%s): %d request(s) answered 503 since the last "
+                       "report", reason, answered)
 
 
 def _forget_session() -> None:

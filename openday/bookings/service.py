@@ -241,7 +241,9 @@ def _is_busy(exc: BaseException) -> bool:
 
 
 def _is_lost(exc: BaseException) -> bool:
-    return fault_reason(exc) not in (None, "busy", "pool exhausted")
+    """A connection that broke under us, as when PostgreSQL restarts or a pooled connection was
+    cut. Not a refused one: a server that is not there now will not be 200 ms later."""
+    return fault_reason(exc) == "connection lost"
 
 
 def _end_transaction() -> None:
