@@ -176,6 +176,42 @@ def test_signed_in_user_sees_the_503_page_when_the_database_goes(app, client, cr
     assert client.get("/").status_code == 200  # the next request, the database back, works
 
 
+# ---- a write transaction whose connection is cut -------------------------------------------------
+
+def test_connection_cut_before_commit_is_tried_once_more(app, private_pg):
+    from openday.bookings import service
+
+    calls = []
+
+    def work():
+        calls.append(len(calls))
+        if len(calls) == 1:  # the administrator ends this session mid-transaction (57P01)
+            pid = _db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            with psycopg.connect(private_pg.url("openday"), autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return _db.session.execute(sa.text("SELECT 41 + 1")).scalar_one()
+
+    assert service.write_transaction(work) == 42
+    assert calls == [0, 1]
+
+
+def test_connection_lost_during_commit_is_not_retried(app, monkeypatch):
+    """It may have committed: the caller answers 503 rather than write it twice or acknowledge
+    what it cannot vouch for."""
+    from openday.bookings import service
+
+    calls = []
+
+    def lost_commit():
+        raise sa_exc.OperationalError("COMMIT", {}, psycopg.OperationalError(
+            "consuming input failed: server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(_db.session, "commit", lost_commit)
+    with pytest.raises(sa_exc.OperationalError):
+        service.write_transaction(lambda: calls.append(1))
+    assert calls == [1]
+
+
 # ---- PostgreSQL restarted under a booking rush --------------------------------------------------
 
 class Rush:
