@@ -319,7 +319,7 @@ def _forget_session() -> None:
     try:
         db.session.rollback()
     except Exception:  # the rollback's own round trip to a server that is gone
-        db.session.invalidate()
+        db.session().invalidate()  # drop its connections without a round trip
     g._login_user = login_manager.anonymous_user()  # what Flask-Login keeps for "nobody signed in"
 
 
