@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from openday.extensions import db
@@ -147,8 +147,3 @@ def fault_reason(exc: BaseException) -> str | None:
     if sqlstate == "" and type(orig).__module__.startswith("psycopg"):
         return "connection lost"
     return None
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """A lost, refused or exhausted database connection: answer 503 with Retry-After."""
-    return fault_reason(exc) is not None

@@ -47,6 +47,9 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+RATELIMIT_STORE_TIMEOUT_S = 1
+
+
 class Limiter(flask_limiter.Limiter):
     """Flask-Limiter that counts in this process's memory while its store (Redis) is down, so a
     Redis outage never turns bookings and logins into 500s (SPEC §8), and says so once per
@@ -84,9 +87,6 @@ class Limiter(flask_limiter.Limiter):
                 "socket_timeout": RATELIMIT_STORE_TIMEOUT_S})
         super().init_app(app)
         self._dead = False  # one Limiter serves every app of a process (tests): a new store starts alive
-
-
-RATELIMIT_STORE_TIMEOUT_S = 1
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
