@@ -7,6 +7,7 @@ Exempt from rate limits (a probe every second must not be refused) and sets no c
 """
 from __future__ import annotations
 
+import redis
 from flask import Blueprint, current_app, jsonify
 
 from openday.database import RETRY_AFTER_S, fault_reason
@@ -37,8 +38,6 @@ def redis_urls() -> list[str]:
 
 
 def _redis(url: str) -> str:
-    import redis
-
     client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_S,
                                   socket_timeout=REDIS_TIMEOUT_S)
     try:
