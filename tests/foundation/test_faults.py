@@ -349,8 +349,10 @@ def app_config(request) -> dict:
         url = f"redis://127.0.0.1:{closed_port()}"
     else:
         return {}
+    # No RATELIMIT_KEY_PREFIX: the process-wide limiter keeps the first one it is given, which
+    # would leak into test_shared_limits. The private Redis holds only this test's keys anyway.
     return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url,
-            "RATELIMIT_KEY_PREFIX": "faults", "OPENDAY_LOGIN_ACCOUNT_LIMIT": "2 per 15 minutes"}
+            "OPENDAY_LOGIN_ACCOUNT_LIMIT": "2 per 15 minutes"}
 
 
 @pytest.fixture
@@ -382,7 +384,7 @@ def test_redis_stopped_and_restarted_mid_service(private_redis, app, client, cre
     keys = redis.Redis.from_url(private_redis.url)
 
     assert client.post(f"/api/v1/slots/{slot_id}/bookings", json=booking_body()).status_code == 201
-    assert keys.keys("*faults*"), "the limits are not counted in Redis"
+    assert keys.keys("*"), "the limits are not counted in Redis"
 
     private_redis.stop()
     for _round in range(3):
@@ -391,7 +393,7 @@ def test_redis_stopped_and_restarted_mid_service(private_redis, app, client, cre
 
     private_redis.start()  # the same port, empty
     deadline = time.monotonic() + 60
-    while not keys.keys("*faults*"):
+    while not keys.keys("*"):
         assert time.monotonic() < deadline, "the limiter never went back to Redis"
         assert client.post(f"/api/v1/slots/{slot_id}/bookings", json=booking_body()).status_code == 201
         time.sleep(0.2)
