@@ -88,7 +88,16 @@ def _trust_proxies_and_hosts(app: Flask) -> None:
                                f"https://openday.example.cn (got {public_url!r}).")
         if app.config.get("TRUSTED_HOSTS") is None:
             app.config["TRUSTED_HOSTS"] = [parts.hostname]
-    elif not app.testing:
+    elif not app.testing and _serving():
         app.logger.warning(
             "OPENDAY_PUBLIC_URL is not set: links in QR codes, calendar files and messages follow "
             "the Host of each request, and requests for any host are answered. Set it in production.")
+
+
+def _serving() -> bool:
+    """Whether this app is about to answer requests: under gunicorn (no click command) or `flask
+    run`, not for a command such as `db upgrade` or `openday demo`, which builds no links."""
+    import click
+
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"

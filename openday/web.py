@@ -276,8 +276,7 @@ def init_app(app: Flask) -> None:
 
 def init_input_checks(app: Flask) -> None:
     """Hosts other than OPENDAY_PUBLIC_URL's, text that is not UTF-8, and JSON nested deeper than
-    Python's parser can follow all answer 400; bodies over MAX_CONTENT_LENGTH answer 413 (werkzeug
-    raises it as the body is read)."""
+    Python's parser can follow all answer 400; bodies over MAX_CONTENT_LENGTH answer 413."""
     app.request_class = Request
     app.json = JSONProvider(app)
     app.before_request(refuse_untrusted_host)
@@ -368,8 +367,15 @@ def untrusted_host(error: SecurityError):
 def discard_failed_transaction() -> None:
     """Before an error page: roll back what the request left. After a failed flush the session
     refuses every query (PendingRollbackError) until then, and the page reads the signed-in user."""
+    import sqlalchemy as sa
+
     from openday.extensions import db
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        # The connection died with the transaction: drop it. A database that is down is the
+        # fault handlers' to answer (503).
+        db.session.invalidate()
 
 
 def _http_code_name(status: int) -> str:

@@ -104,6 +104,11 @@ def test_start_up_warns_once_when_links_follow_the_request_host(tmp_path, caplog
     warnings = [r for r in caplog.records if "OPENDAY_PUBLIC_URL" in r.getMessage()]
     assert len(warnings) == 1
     caplog.clear()
+    # A command (flask db upgrade, openday demo) answers no requests: no warning on its console.
+    import click
+    with click.Context(click.Command("upgrade"), info_name="upgrade"), caplog.at_level(logging.WARNING):
+        production_app(tmp_path)
+    assert not [r for r in caplog.records if "OPENDAY_PUBLIC_URL" in r.getMessage()]
     with caplog.at_level(logging.WARNING):
         app = production_app(tmp_path, OPENDAY_PUBLIC_URL=PUBLIC)
     assert not [r for r in caplog.records if "OPENDAY_PUBLIC_URL" in r.getMessage()]
