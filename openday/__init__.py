@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -14,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_env(app.instance_path))
     app.config.update(config or {})
     _refuse_insecure_secret(app)
+    _trust_proxies_and_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     database.configure(app)
     web.init_app(app)
@@ -59,3 +61,44 @@ def _refuse_insecure_secret(app: Flask) -> None:
         raise RuntimeError(
             "openday refuses to start without a real SECRET_KEY outside debug or testing. "
             "Set one, e.g.: export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')")
+
+
+def _trust_proxies_and_hosts(app: Flask) -> None:
+    """Read the client's address through OPENDAY_PROXY_HOPS proxies, and with OPENDAY_PUBLIC_URL
+    answer only requests for its host (SPEC §8).
+
+    ProxyFix takes the address and scheme the nearest N proxies appended (x_for, x_proto); entries
+    further left were written by the client and are ignored. The host is not taken from
+    X-Forwarded-Host (x_host=0): many balancers pass the Host header on and never set that one, so
+    a client's own value would be believed. A proxy therefore forwards Host as it got it (nginx:
+    ``proxy_set_header Host $host``), and that is what TRUSTED_HOSTS checks.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("OPENDAY_PROXY_HOPS") or 0)
+    if hops < 0:
+        raise RuntimeError("OPENDAY_PROXY_HOPS is the number of proxies in front of openday (0 or more).")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+    public_url = app.config.get("OPENDAY_PUBLIC_URL") or ""
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise RuntimeError(f"OPENDAY_PUBLIC_URL must be an absolute http(s) URL, e.g. "
+                               f"https://openday.example.cn (got {public_url!r}).")
+        if app.config.get("TRUSTED_HOSTS") is None:
+            app.config["TRUSTED_HOSTS"] = [parts.hostname]
+    elif not app.testing and _serving():
+        app.logger.warning(
+            "OPENDAY_PUBLIC_URL is not set: links in QR codes, calendar files and messages follow "
+            "the Host of each request, and requests for any host are answered. Set it in production.")
+
+
+def _serving() -> bool:
+    """Whether this app is about to answer requests: under gunicorn (no click command) or `flask
+    run`, not for a command such as `db upgrade` or `openday demo`, which builds no links."""
+    import click
+
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"

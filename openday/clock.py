@@ -5,6 +5,10 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
+# The days anyone can mean (a campaign, a notice, a search). Outside them a date is a typo, and
+# near the ends of what datetime holds (year 1, 9999) moving it between time zones overflows.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 
 def now() -> datetime:

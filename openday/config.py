@@ -40,6 +40,15 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_PHONE_DAILY_LIMIT": int(os.environ.get("OPENDAY_PHONE_DAILY_LIMIT", "6")),
         "OPENDAY_RETENTION_DAYS": int(os.environ.get("OPENDAY_RETENTION_DAYS", "90")),
         "OPENDAY_PUBLIC_URL": os.environ.get("OPENDAY_PUBLIC_URL", ""),
+        # How many proxies in front of the app append to X-Forwarded-For (0: none, trust nothing).
+        "OPENDAY_PROXY_HOPS": int(os.environ.get("OPENDAY_PROXY_HOPS") or "0"),
+        # The largest form is a notice (20,000 characters, under 200 KB urlencoded): 1 MB leaves
+        # room and refuses (413) the megabytes a script might post to have them parsed or echoed.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("OPENDAY_MAX_CONTENT_LENGTH") or 1024 * 1024),
+        # Multipart bodies only (no form of ours is one, a client may still send one): any field
+        # over 500 KB, or more than 1,000 parts, is refused. Flask's defaults, stated here.
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
         **_optional("OPENDAY_STATS_CACHE_SECONDS", int),
         **_optional("OPENDAY_SEARCH_CACHE_SECONDS", int),
         **_optional("OPENDAY_LOGIN_ACCOUNT_LIMIT", str),

@@ -35,12 +35,23 @@ import re  # noqa: E402
 
 from gunicorn.glogging import Logger  # noqa: E402
 
-_TOKEN_PATH = re.compile(r"(/bookings/)(?!\[token\])[^/?#\s\"'.]+")
+_TOKEN_PATH = re.compile(r"(/bookings/)(?!\[token\])([^/?#\s\"'.]+)(\.(?:pyc?|html)\b)?")
+# What follows /bookings/ in a file path (openday/bookings/ratelimit.py, templates/bookings/
+# manage.html, __pycache__) rather than a URL. A token has at least 128 bits, so 22 characters
+# of base64: a shorter run of lowercase letters is a word, never a token (nor a secret).
+_WORD = re.compile(r"[a-z_]{1,21}")
 _PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])")
 
 
+def _token(match: re.Match) -> str:
+    segment, source_file = match.group(2), match.group(3)
+    if source_file or _WORD.fullmatch(segment):
+        return match.group(0)
+    return match.group(1) + "[token]"
+
+
 def redact(text: str) -> str:
-    return _PHONE.sub("[phone]", _TOKEN_PATH.sub(r"\1[token]", text))
+    return _PHONE.sub("[phone]", _TOKEN_PATH.sub(_token, text))
 
 
 class RedactFilter(logging.Filter):

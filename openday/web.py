@@ -1,17 +1,22 @@
 """What every page shares: locale and time zone, login, limits, security headers, error pages."""
 from __future__ import annotations
 
+import io
 import threading
 import time
 from datetime import datetime
 from functools import lru_cache
+from urllib.parse import unquote_to_bytes
 
+import flask
 from flask import Flask, current_app, g, get_template_attribute, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from markupsafe import Markup, escape
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge, SecurityError
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 from openday import clock
@@ -153,9 +158,9 @@ class DatabaseIdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
+    init_input_checks(app)  # first: its host check must run before CSRF's and the limiter's hooks
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     _install_template_gettext(app)
-    app.json.ensure_ascii = False  # 长沙, not \u957f\u6c99, in every JSON answer
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -218,6 +223,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        discard_failed_transaction()
         if wants_json():
             return json_error("csrf", error.description, 400)
         return render_template("errors/error.html", status=400,
@@ -227,14 +233,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        discard_failed_transaction()
         if wants_json():
-            return json_error(_http_code_name(status), error.description or error.name, status)
+            message = _("请求内容过大。") if status == 413 else error.description or error.name
+            return json_error(_http_code_name(status), message, status)
         titles = {
             403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持的请求方式"),
-            429: _("请求过于频繁"), 503: _("系统繁忙"),
+            413: _("内容过大"), 429: _("请求过于频繁"), 503: _("系统繁忙"),
         }
         messages = {
             403: _("您的账号无权访问此页面。"), 404: _("您要找的页面不存在或已被删除。"),
+            413: _("提交的内容超过了允许的大小，请删减后重试。"),
             429: _("请稍后再试。"), 503: _("请稍后再试。"),
         }
         response = render_template("errors/error.html", status=status,
@@ -247,6 +256,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
+        discard_failed_transaction()
         if wants_json():
             return json_error("server_error", "Internal error", 500)
         return render_template("errors/error.html", status=500, title=_("系统错误"),
@@ -321,6 +331,110 @@ def _forget_session() -> None:
     except Exception:  # the rollback's own round trip to a server that is gone
         db.session().invalidate()  # drop its connections without a round trip
     g._login_user = login_manager.anonymous_user()  # what Flask-Login keeps for "nobody signed in"
+# ---- input the app refuses before any view sees it (SPEC §8) ---------------------------------------
+
+def init_input_checks(app: Flask) -> None:
+    """Hosts other than OPENDAY_PUBLIC_URL's, text that is not UTF-8, and JSON nested deeper than
+    Python's parser can follow all answer 400; bodies over MAX_CONTENT_LENGTH answer 413."""
+    app.request_class = Request
+    app.json = JSONProvider(app)
+    app.before_request(refuse_untrusted_host)
+    app.before_request(refuse_oversized_body)
+    app.before_request(refuse_undecodable_query)
+    app.register_error_handler(SecurityError, untrusted_host)
+
+
+def _is_utf8(encoded: bytes) -> bool:
+    """Whether URL-encoded text (a query string, a form body) decodes as UTF-8. Werkzeug keeps
+    undecodable bytes as "%FF" in the value instead, and that would be stored and echoed."""
+    try:
+        unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _undecodable() -> BadRequest:
+    return BadRequest(_("请求中的文字不是有效的 UTF-8 编码。"))
+
+
+class StrictFormDataParser(FormDataParser):
+    """Form parsing that refuses (400) a body whose text is not UTF-8, where werkzeug would keep
+    the bad bytes as "%FF" (urlencoded) or U+FFFD (multipart) in the values."""
+
+    def parse(self, stream, mimetype, content_length, options=None):
+        if mimetype == "application/x-www-form-urlencoded":
+            body = stream.read()  # the stream is already limited to MAX_CONTENT_LENGTH (413)
+            if not _is_utf8(body):
+                raise _undecodable()
+            stream = io.BytesIO(body)
+        parsed = super().parse(stream, mimetype, content_length, options)
+        if mimetype == "multipart/form-data" and any(
+                "\ufffd" in value for _name, values in parsed[1].lists() for value in values):
+            raise _undecodable()
+        return parsed
+
+
+class Request(flask.Request):
+    form_data_parser_class = StrictFormDataParser
+
+
+class JSONProvider(DefaultJSONProvider):
+    """A body nested deeper than the parser's recursion limit (2 KB of "[" is enough) is bad JSON,
+    answered 400 like any other, not a RecursionError (500) wherever get_json runs: in a view, or
+    in the booking limiter's key function before the view."""
+
+    ensure_ascii = False  # 长沙, not \u957f\u6c99, in every JSON answer
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def refuse_untrusted_host():
+    """A request for a host outside TRUSTED_HOSTS failed before routing; answer that before CSRF
+    or the limiter look at it (their answers would be pages that cannot build a link here)."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+def refuse_oversized_body():
+    """413 for a declared length over MAX_CONTENT_LENGTH on every route, whether or not its view
+    would read the body (werkzeug raises only on reading; a chunked body still meets it there)."""
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+
+
+def refuse_undecodable_query():
+    if not _is_utf8(request.query_string):
+        raise _undecodable()
+
+
+def untrusted_host(error: SecurityError):
+    """400 for a Host not in TRUSTED_HOSTS. No URL can be built for such a request (Flask made no
+    URL adapter), so the page is a bare one, not the site's template."""
+    message = _("本站不接受发往该主机名的请求。")
+    if wants_json():
+        return json_error("bad_host", message, 400)
+    page = f'<!doctype html><meta charset="utf-8"><title>400</title><p>{escape(message)}</p>'
+    return page, 400, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def discard_failed_transaction() -> None:
+    """Before an error page: roll back what the request left. After a failed flush the session
+    refuses every query (PendingRollbackError) until then, and the page reads the signed-in user."""
+    import sqlalchemy as sa
+
+    from openday.extensions import db
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        # The connection died with the transaction: drop it. A database that is down is the
+        # fault handlers' to answer (503).
+        db.session.invalidate()
 
 
 def _http_code_name(status: int) -> str:

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from openday.accounts.models import NATIONAL
 from openday.accounts.service import MIN_PASSWORD_LENGTH
+from openday.forms import WithinCalendar
 
 
 class LoginForm(FlaskForm):
@@ -48,12 +49,14 @@ class CampaignForm(FlaskForm):
         DataRequired(_l("请填写届次")), NumberRange(1, 1000, _l("届次应为正整数"))])
     theme = StringField(_l("主题"), filters=[_strip],
                         validators=[DataRequired(_l("请填写主题")), Length(max=100)])
-    starts_on = DateField(_l("活动开始日期"), validators=[DataRequired(_l("请填写日期"))])
-    ends_on = DateField(_l("活动结束日期"), validators=[DataRequired(_l("请填写日期"))])
+    starts_on = DateField(_l("活动开始日期"),
+                          validators=[DataRequired(_l("请填写日期")), WithinCalendar()])
+    ends_on = DateField(_l("活动结束日期"),
+                        validators=[DataRequired(_l("请填写日期")), WithinCalendar()])
     registration_opens_at = DateTimeLocalField(
         _l("机构报名开始（北京时间）"), format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("请填写时间"))])
+        validators=[DataRequired(_l("请填写时间")), WithinCalendar()])
     registration_closes_at = DateTimeLocalField(
         _l("机构报名截止（北京时间）"), format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("请填写时间"))])
+        validators=[DataRequired(_l("请填写时间")), WithinCalendar()])
     make_current = BooleanField(_l("设为当前届次"))

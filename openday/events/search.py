@@ -152,10 +152,15 @@ def _date(args: Mapping, name: str, fields: dict) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         fields[name] = _("日期格式应为 YYYY-MM-DD。")
         return None
+    if not clock.FIRST_DAY <= day <= clock.LAST_DAY:
+        fields[name] = _("日期须在 %(first)s 到 %(last)s 之间。",
+                         first=clock.FIRST_DAY.isoformat(), last=clock.LAST_DAY.isoformat())
+        return None
+    return day
 
 
 def _number(args: Mapping, name: str, fields: dict, low: float, high: float) -> float | None:

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from openday.forms import WithinCalendar
+
 
 class NoticeForm(FlaskForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题")), Length(max=120)],
@@ -18,7 +20,7 @@ class NoticeForm(FlaskForm):
     # (Browsers send minutes, or seconds when a step is set; the first format is how it renders.)
     published_at = DateTimeLocalField(_l("发布时间"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
                                                               "%Y-%m-%d %H:%M"],
-                                      validators=[Optional()])
+                                      validators=[Optional(), WithinCalendar()])
 
 
 class DeleteForm(FlaskForm):

@@ -200,3 +200,24 @@ def test_regulator_dashboard_lists_its_notices(client, create_notice, hunan):
     create_notice(title="上海的通知", region_scope="310000")
     html = client.get("/regulator/").get_data(as_text=True)
     assert "湖南的通知" in html and "上海的通知" not in html
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T23:59"])
+def test_a_publish_time_outside_the_calendar_is_a_field_error(client, db, national, moment):
+    # Year 1 overflowed on its way to UTC and the error page after it crashed; it is a typo.
+    response = client.submit("/regulator/notices", {"title": "通知", "body": "正文", "region_scope": "",
+                                                    "published_at": moment})
+    assert response.status_code == 200
+    assert re.search(r'id="published_at-error"[^>]*>[^<]*2000', response.get_data(as_text=True))
+    db.session.rollback()
+    assert db.session.execute(db.select(Notice)).first() is None
+
+
+def test_editing_a_notice_to_year_one_keeps_it(client, db, national, create_notice):
+    notice = create_notice(title="原通知", author=national)
+    url = f"/regulator/notices/{notice.id}/edit"
+    response = client.submit(url, {"title": "改过", "body": "正文", "region_scope": "",
+                                   "published_at": "0001-01-01T00:00"})
+    assert response.status_code == 200
+    db.session.rollback()
+    assert db.session.get(Notice, notice.id).title == "原通知"

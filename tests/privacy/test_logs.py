@@ -174,3 +174,25 @@ def test_redaction_also_covers_tracebacks_and_flask_error_lines():
     text = logging.Formatter().format(record)
     assert "SeCrEtToKeN" not in text and PHONE not in text
     assert "Exception on /bookings/[token] [GET]" in text and "[phone]" in text
+
+
+def test_redaction_leaves_file_paths_and_words_readable_and_takes_every_token():
+    import secrets
+
+    import openday.gunicorn_conf as conf
+
+    # A traceback names source files under openday/bookings/ and templates/bookings/.
+    for path in ['File "/srv/openday/openday/bookings/ratelimit.py", line 28, in phone_key',
+                 "/srv/openday/openday/bookings/__pycache__/service.cpython-311.pyc",
+                 "templates/bookings/confirmation_waitlisted.html",
+                 "jinja2 loaded templates/bookings/manage.html"]:
+        assert conf.redact(path) == path
+    token = secrets.token_urlsafe(32)
+    for line, expected in [
+            (f"GET /bookings/{token}", "GET /bookings/[token]"),
+            (f"GET /bookings/{token}.ics HTTP/1.1", "GET /bookings/[token].ics HTTP/1.1"),
+            (f"POST /bookings/{token}/cancel", "POST /bookings/[token]/cancel"),
+            (f"DELETE /api/v1/bookings/{token}?x=1", "DELETE /api/v1/bookings/[token]?x=1"),
+            (f"referer https://kaifangri.cn/bookings/{token[:-1]}", "referer https://kaifangri.cn/bookings/[token]"),
+            ("/bookings/abcdefghijklmnopqrstuvwxyz", "/bookings/[token]")]:  # token-length, all lowercase
+        assert conf.redact(line) == expected

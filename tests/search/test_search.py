@@ -247,3 +247,22 @@ def test_more_filters_fold_away_until_one_is_used(client, world):
     for used in ("available=1", "date_from=2026-09-01", "radius_km=10"):
         page = client.get(f"/search?city=长沙&{used}").get_data(as_text=True)
         assert '<details class="col-12 more-filters" open>' in page, used
+
+
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31",
+                                   "date_from=0001-01-01&date_to=9999-12-31", "date_to=1999-12-31"])
+def test_dates_outside_the_calendar_are_field_errors_on_the_page_and_the_api(client, world, query):
+    # Year 1 and 9999 overflow when moved between time zones; a search never means them.
+    page = client.get(f"/search?{query}")
+    assert page.status_code == 400
+    assert "2000-01-01" in page.get_data(as_text=True)  # the field error names the range
+    answer = client.get(f"/api/v1/slots?{query}")
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) & {"date_from", "date_to"}
+
+
+def test_the_calendar_edges_themselves_are_searchable(world):
+    result = search.search(search.parse_args({"date_from": "2000-01-01", "date_to": "2100-12-31"}))
+    assert result.total == 4
