@@ -251,12 +251,11 @@ def init_app(app: Flask) -> None:
     @app.route("/lang/<code>")
     def set_language(code: str):
         from flask import abort, redirect, url_for
+
+        from openday.accounts.views import safe_next
         if code not in current_locales():
             abort(404)
-        target = request.args.get("next") or url_for("events.home")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("events.home")
-        response = redirect(target)
+        response = redirect(safe_next(request.args.get("next")) or url_for("events.home"))
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
         return response

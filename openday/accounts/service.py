@@ -1,8 +1,12 @@
 """Accounts: who someone is, whether a password proves it, and creating logins."""
 from __future__ import annotations
 
+import functools
+import secrets
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
 from openday.accounts.models import NATIONAL, Role, User
@@ -32,10 +36,19 @@ def find_user(email: str) -> User | None:
         db.select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
 
 
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash made the way real ones are, that no password matches, for accounts that do not exist."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (never says which part was wrong)."""
     user = find_user(email)
-    if user is None or not user.active or not user.check_password(password):
+    # A password is hashed on every path, so refusing an unknown or inactive account takes as
+    # long as refusing a wrong password: the answer's timing tells no one which accounts exist.
+    matches = check_password_hash(user.password_hash if user else _stand_in_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     user.last_login_at = clock.now()
     db.session.commit()
