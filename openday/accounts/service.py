@@ -5,11 +5,14 @@ import functools
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_DURATION
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
-from openday.accounts.models import NATIONAL, Role, User
+from openday.accounts.models import NATIONAL, LoginSession, Role, User
 from openday.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -53,6 +56,29 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_login_at = clock.now()
     db.session.commit()
     return user
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Sign ``user`` in on this browser: a LoginSession of its own, named in the cookies, which
+    sign_out deletes. Sign-ins older than any cookie could be are forgotten on the way."""
+    lifetime = max(current_app.config.get("REMEMBER_COOKIE_DURATION", COOKIE_DURATION),
+                   current_app.permanent_session_lifetime)
+    db.session.execute(sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.created_at < clock.now() - lifetime))
+    user.login_token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, token=user.login_token))
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def sign_out() -> None:
+    """End this browser's sign-in for good: its session and remember-me cookies, and any copy of
+    them, sign nobody in again. The user's other devices stay signed in."""
+    if current_user.is_authenticated and current_user.login_token:
+        db.session.execute(sa.delete(LoginSession).where(
+            LoginSession.user_id == current_user.id, LoginSession.token == current_user.login_token))
+        db.session.commit()
+    logout_user()
 
 
 def check_new_password(password: str | None, field: str = "password") -> None:

@@ -9,7 +9,7 @@ from flask import (Blueprint, current_app, flash, g, redirect, render_template, 
                    url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from openday import clock
 from openday.accounts import campaigns, service
@@ -102,16 +102,17 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            service.sign_in(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         g.login_failed = True
         form.password.errors.append(_("邮箱或密码不正确"))
     return render_template("accounts/login.html", form=form)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+# POST only, with the CSRF token: a link or an image on another site cannot sign anyone out.
+@bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    service.sign_out()
     flash(_("您已退出登录"), "info")
     return redirect(url_for("events.home"))
 
