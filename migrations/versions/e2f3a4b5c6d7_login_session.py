@@ -23,8 +23,8 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token", sa.String(length=43), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_login_session_user_id_user"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE",
+                                name=op.f("fk_login_session_user_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_session")),
         sa.UniqueConstraint("token", name=op.f("uq_login_session_token")),
     )

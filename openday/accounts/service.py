@@ -1,4 +1,4 @@
-"""Accounts: who someone is, whether a password proves it, and creating logins."""
+"""Accounts: who someone is, whether a password proves it, signing in and out, creating logins."""
 from __future__ import annotations
 
 import functools
@@ -41,7 +41,7 @@ def find_user(email: str) -> User | None:
 
 @functools.cache
 def _stand_in_hash() -> str:
-    """A hash made the way real ones are, that no password matches, for accounts that do not exist."""
+    """Made as real hashes are, matched by no password: unknown accounts are checked against it."""
     return generate_password_hash(secrets.token_urlsafe(32))
 
 
@@ -74,9 +74,10 @@ def sign_in(user: User, remember: bool = False) -> None:
 def sign_out() -> None:
     """End this browser's sign-in for good: its session and remember-me cookies, and any copy of
     them, sign nobody in again. The user's other devices stay signed in."""
-    if current_user.is_authenticated and current_user.login_token:
+    user = current_user
+    if user.is_authenticated and user.login_token:
         db.session.execute(sa.delete(LoginSession).where(
-            LoginSession.user_id == current_user.id, LoginSession.token == current_user.login_token))
+            LoginSession.user_id == user.id, LoginSession.token == user.login_token))
         db.session.commit()
     logout_user()
 

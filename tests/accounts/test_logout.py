@@ -71,12 +71,13 @@ def test_signing_in_forgets_sign_ins_older_than_any_cookie(app, db, client, crea
     from openday import clock
     from openday.accounts.models import LoginSession
     user = create_user(role="admin")
-    db.session.add_all([
-        LoginSession(user_id=user.id, token="expired", created_at=clock.now() - timedelta(days=400)),
-        LoginSession(user_id=user.id, token="recent", created_at=clock.now() - timedelta(days=3))])
+    db.session.add_all([LoginSession(user_id=user.id, token=token, created_at=clock.now() - age)
+                        for token, age in [("expired", timedelta(days=400)),
+                                           ("recent", timedelta(days=3))]])
     db.session.commit()
     sign_in(client, user)
-    tokens = set(db.session.scalars(db.select(LoginSession.token).where(LoginSession.user_id == user.id)))
+    tokens = set(db.session.scalars(
+        db.select(LoginSession.token).where(LoginSession.user_id == user.id)))
     assert "expired" not in tokens and "recent" in tokens and len(tokens) == 2
 
 
@@ -90,4 +91,5 @@ def test_a_cookie_naming_no_live_sign_in_signs_nobody_in(app, client, create_use
     sign_in(client, user)
     token = user.login_token
     assert login_manager._user_callback(f"{user.id}.0.{token}") == user
-    assert login_manager._user_callback(cookie_id.format(id=user.id, other=other.id, token=token)) is None
+    named = cookie_id.format(id=user.id, other=other.id, token=token)
+    assert login_manager._user_callback(named) is None
