@@ -173,7 +173,7 @@ def init_app(app: Flask) -> None:
         # "<id>.<session generation>.<login token>" (User.get_id): a cookie signs its user in
         # only while its sign-in is not logged out and no deactivation came since it was issued.
         parts = user_id.split(".")
-        if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit() and parts[2]):
+        if len(parts) != 3 or not (parts[0].isdecimal() and parts[1].isdecimal() and parts[2]):
             return None
         number, generation, token = parts
         user = db.session.execute(

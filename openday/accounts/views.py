@@ -86,7 +86,9 @@ def _account_ceiling() -> str:
 
 
 # deduct_when: a request is checked against the counters first and counted after, only when its
-# password was wrong, so a correct login never uses up an allowance.
+# password was wrong, so a correct login never uses up an allowance. (Guesses sent at the same
+# moment can overrun a limit by as many as the servers run at once: each is checked before any
+# is counted.)
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_account_limit, key_func=_login_account_address_key, methods=["POST"],
                deduct_when=_login_failed)
