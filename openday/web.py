@@ -175,16 +175,20 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from openday.accounts.models import User
+        from openday.accounts.models import LoginSession, User
         from openday.extensions import db
-        # "<id>.<session generation>" (User.get_id): a cookie from before a deactivation names
-        # an old generation and signs nobody in.
-        number, _dot, generation = user_id.partition(".")
-        if not (number.isdigit() and generation.isdigit()):
+        # "<id>.<session generation>.<login token>" (User.get_id): a cookie signs its user in
+        # only while its sign-in is not logged out and no deactivation came since it was issued.
+        parts = user_id.split(".")
+        if len(parts) != 3 or not (parts[0].isdecimal() and parts[1].isdecimal() and parts[2]):
             return None
-        user = db.session.get(User, int(number))
+        number, generation, token = parts
+        user = db.session.execute(
+            db.select(User).join(LoginSession, LoginSession.user_id == User.id)
+            .where(User.id == int(number), LoginSession.token == token)).scalar_one_or_none()
         if user is None or not user.active or user.session_generation != int(generation):
-            return None  # deactivated (or deactivated once since this cookie): signed out
+            return None
+        user.login_token = token
         return user
 
     app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales, chrome=chrome)
@@ -265,12 +269,11 @@ def init_app(app: Flask) -> None:
     @app.route("/lang/<code>")
     def set_language(code: str):
         from flask import abort, redirect, url_for
+
+        from openday.accounts.views import safe_next
         if code not in current_locales():
             abort(404)
-        target = request.args.get("next") or url_for("events.home")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("events.home")
-        response = redirect(target)
+        response = redirect(safe_next(request.args.get("next")) or url_for("events.home"))
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
         return response

@@ -41,6 +41,10 @@ class User(UserMixin, db.Model):
 
     lab: Mapped[Lab | None] = relationship()
 
+    # The token (str) of the LoginSession this request is signed in by, set by service.sign_in and
+    # by web.load_user; not a column, as one user is signed in on several devices at once.
+    login_token = None
+
     __table_args__ = (
         sa.CheckConstraint("role IN ('lab', 'regulator', 'admin')", name="role_known"),
         sa.CheckConstraint("role != 'lab' OR lab_id IS NOT NULL", name="lab_user_has_lab"),
@@ -51,7 +55,8 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_generation}"
+        # What the session and remember-me cookies carry, checked by web.load_user on every request.
+        return f"{self.id}.{self.session_generation}.{self.login_token or ''}"
 
     def end_sessions(self) -> None:
         """Invalidate every session and remember-me cookie issued so far."""
@@ -73,3 +78,15 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One sign-in on one device. Its token is in that browser's session and remember-me cookies
+    (User.get_id) and logging out deletes the row, so a copy of either cookie signs nobody in
+    afterwards, while the user's other devices (a phone checking people in at the door, the desk
+    computer) stay signed in. Ending every sign-in at once is User.end_sessions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -1,11 +1,18 @@
-"""Accounts: who someone is, whether a password proves it, and creating logins."""
+"""Accounts: who someone is, whether a password proves it, signing in and out, creating logins."""
 from __future__ import annotations
 
+import functools
+import secrets
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_DURATION
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
-from openday.accounts.models import NATIONAL, Role, User
+from openday.accounts.models import NATIONAL, LoginSession, Role, User
 from openday.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -32,14 +39,47 @@ def find_user(email: str) -> User | None:
         db.select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
 
 
+@functools.cache
+def _stand_in_hash() -> str:
+    """Made as real hashes are, matched by no password: unknown accounts are checked against it."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (never says which part was wrong)."""
     user = find_user(email)
-    if user is None or not user.active or not user.check_password(password):
+    # A password is hashed on every path, so refusing an unknown or inactive account takes as
+    # long as refusing a wrong password: the answer's timing tells no one which accounts exist.
+    matches = check_password_hash(user.password_hash if user else _stand_in_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     user.last_login_at = clock.now()
     db.session.commit()
     return user
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Sign ``user`` in on this browser: a LoginSession of its own, named in the cookies, which
+    sign_out deletes. Sign-ins older than any cookie could be are forgotten on the way."""
+    lifetime = max(current_app.config.get("REMEMBER_COOKIE_DURATION", COOKIE_DURATION),
+                   current_app.permanent_session_lifetime)
+    db.session.execute(sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.created_at < clock.now() - lifetime))
+    user.login_token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, token=user.login_token))
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def sign_out() -> None:
+    """End this browser's sign-in for good: its session and remember-me cookies, and any copy of
+    them, sign nobody in again. The user's other devices stay signed in."""
+    user = current_user
+    if user.is_authenticated and user.login_token:
+        db.session.execute(sa.delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.token == user.login_token))
+        db.session.commit()
+    logout_user()
 
 
 def check_new_password(password: str | None, field: str = "password") -> None:

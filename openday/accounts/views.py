@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from openday import clock
 from openday.accounts import campaigns, service
@@ -19,10 +22,13 @@ from openday.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
-# Failed logins only. Per account tight (guessing one password), per address generous (a
-# carrier-grade NAT puts a whole district's staff behind one address).
+# Failed logins only, three ways. Per account and address tight: one address guessing one
+# account's password. Per address generous: a carrier-grade NAT puts a whole district's staff
+# behind one address. Per account a high ceiling across addresses, against guessing spread over
+# many addresses, high enough that a stranger's failures elsewhere leave the owner able to sign in.
 LOGIN_ACCOUNT_LIMIT = "5 per 15 minutes; 20 per day"
 LOGIN_ADDRESS_LIMIT = "60 per 15 minutes; 500 per day"
+LOGIN_ACCOUNT_CEILING = "100 per hour; 500 per day"
 
 
 def home_for(user) -> str:
@@ -34,13 +40,33 @@ def home_for(user) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` if it is a path on this site, else None: the one rule for every ``next=``.
+
+    Refused rather than cleaned: browsers drop tabs and newlines from a URL and read ``\\`` as
+    ``/``, so ``/<tab>/evil.example`` and ``/\\evil.example`` lead off-site, and a newline would
+    split the Location header."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(unicodedata.category(char) == "Cc" for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _account_key() -> str:
+    # A digest, not the address: counters in a shared store (Redis) hold no one's email.
+    email = service.normalise_email(request.form.get("email"))
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def _login_account_key() -> str:
-    return "account:" + service.normalise_email(request.form.get("email"))
+    return f"account:{_account_key()}"
+
+
+def _login_account_address_key() -> str:
+    return f"account:{_account_key()}@{get_remote_address()}"
 
 
 def _login_failed(_response) -> bool:
@@ -55,10 +81,20 @@ def _address_limit() -> str:
     return current_app.config.get("OPENDAY_LOGIN_ADDRESS_LIMIT", LOGIN_ADDRESS_LIMIT)
 
 
+def _account_ceiling() -> str:
+    return current_app.config.get("OPENDAY_LOGIN_ACCOUNT_CEILING", LOGIN_ACCOUNT_CEILING)
+
+
+# deduct_when: a request is checked against the counters first and counted after, only when its
+# password was wrong, so a correct login never uses up an allowance. (Guesses sent at the same
+# moment can overrun a limit by as many as the servers run at once: each is checked before any
+# is counted.)
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_login_account_key, methods=["POST"],
+@limiter.limit(_account_limit, key_func=_login_account_address_key, methods=["POST"],
                deduct_when=_login_failed)
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"],
+               deduct_when=_login_failed)
+@limiter.limit(_account_ceiling, key_func=_login_account_key, methods=["POST"],
                deduct_when=_login_failed)
 def login():
     g.login_failed = False
@@ -68,16 +104,17 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            service.sign_in(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         g.login_failed = True
         form.password.errors.append(_("邮箱或密码不正确"))
     return render_template("accounts/login.html", form=form)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+# POST only, with the CSRF token: a link or an image on another site cannot sign anyone out.
+@bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    service.sign_out()
     flash(_("您已退出登录"), "info")
     return redirect(url_for("events.home"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from openday.accounts import service as accounts
 from openday.accounts.forms import NewAccountForm
@@ -67,7 +67,7 @@ def register():
         except (LabError, AccountError) as error:
             form.add_error(error)
         else:
-            login_user(user)
+            accounts.sign_in(user)
             return redirect(url_for("labs.registered"))
     return render_template("labs/register.html", **context)
 

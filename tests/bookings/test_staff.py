@@ -56,7 +56,7 @@ def booked(app):
 @pytest.fixture
 def login_other(client, create_user, other_lab, login):
     def do():
-        client.get("/logout")
+        client.delete_cookie("session")  # another browser, whoever this one had signed in
         login(create_user(role="lab", lab=other_lab))
     return do
 

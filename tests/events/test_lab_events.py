@@ -30,7 +30,7 @@ def test_publishing_makes_the_event_public(client, db, lab, logged_in, campaign,
     client.submit("/lab/events/new", event_form(save=None, publish="发布"))
     [event] = events_of(db, lab)
     assert event.status == EventStatus.published
-    client.get("/logout")
+    client.submit("/logout", {}, form_url="/")
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     for text in ("珠宝玉石免费检测", "便民检测", lab.name, lab.address, "社会公众", "老年人",
                  "金银首饰、翡翠", "身份证", "一楼有无障碍通道", "<p>第二段。</p>"):
@@ -147,7 +147,7 @@ def test_drafts_and_unapproved_labs_are_not_public(client, db, lab, create_lab, 
     assert "草稿预览" in client.get(f"/events/{draft.id}").get_data(as_text=True)  # its own lab
     suspended = create_event(lab=create_lab(status="suspended"), title="暂停机构的活动")
     cancelled = create_event(lab=lab, status="cancelled")
-    client.get("/logout")
+    client.submit("/logout", {}, form_url="/")
     for event in (draft, suspended, cancelled):
         assert client.get(f"/events/{event.id}").status_code == 404
     assert client.get("/events/424242").status_code == 404

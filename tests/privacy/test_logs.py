@@ -71,7 +71,7 @@ def test_a_whole_booking_lifecycle_logs_no_phone_token_or_name(
     assert client.get(f"/lab/slots/{slot.id}/roster").status_code == 200
     assert client.get(f"/lab/slots/{slot.id}/roster.csv").status_code == 200
     client.submit("/lab/checkin", {"code": booking.code})
-    client.get("/logout")
+    client.submit("/logout", {}, form_url="/")
 
     # Another citizen books on the web and cancels there.
     client.submit(f"/slots/{slot.id}/book", {"name": NAME, "phone": "13912345671", "party_size": "1",
