@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SubmitField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from openday.audit.service import ACTIONS
@@ -44,4 +44,3 @@ class AuditFilterForm(FlaskForm):
                          default="")
     lab = IntegerField(_l("机构编号"), validators=[
         Optional(), NumberRange(min=1, max=2**31 - 1, message=_l("请填写有效的机构编号"))])
-    show = SubmitField(_l("筛选"))

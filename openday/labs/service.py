@@ -281,8 +281,8 @@ def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
     lab.status = target
     lab.status_reason = reason or None
     lab.reviewed_at = clock.now()
-    lab_status_changed.send(lab)
     audit.record(f"lab.{action}", lab, reason=reason)
+    lab_status_changed.send(lab)
     db.session.commit()
     return lab
 
