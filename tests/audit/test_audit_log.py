@@ -332,3 +332,32 @@ def test_the_regulator_home_and_the_admin_tabs_link_to_the_log(client, create_us
     client.get("/logout")
     login(create_user(role="admin"))
     assert 'href="/regulator/audit"' in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_page_takes_the_same_queries_for_one_entry_or_a_full_page(app, client, db, create_lab,
+                                                                      create_user, login):
+    from openday.audit import service
+    labs = [create_lab(name=f"检测所{n}") for n in range(3)]
+    login(create_user(role="admin"))
+
+    def statements() -> int:
+        seen: list[str] = []
+        engine = app.extensions["sqlalchemy"].engine
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/regulator/audit").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len([s for s in seen if s.lstrip().upper().startswith("SELECT")])
+
+    with app.test_request_context():
+        service.record("lab.suspend", labs[0])
+        db.session.commit()
+    statements()  # warm up: the login's user is loaded once per session
+    one_entry = statements()
+    with app.test_request_context():
+        for n in range(60):
+            service.record("lab.approve", labs[n % 3])
+        db.session.commit()
+    assert statements() == one_entry <= 4
