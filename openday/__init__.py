@@ -34,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     from openday import api
     from openday.accounts import views as accounts_views
     from openday.api import views as _api_routes  # noqa: F401  (routes attach to api.bp)
+    from openday.audit import views as audit_views
     from openday.bookings import views as bookings_views
     from openday.events import views as events_views
     from openday.extensions import csrf
@@ -44,7 +45,8 @@ def register_blueprints(app: Flask) -> None:
     from openday.stats import views as stats_views
 
     for bp in (geo_views.bp, accounts_views.bp, labs_views.bp, events_views.bp,
-               bookings_views.bp, stats_views.bp, notices_views.bp, api.bp, health_bp):
+               bookings_views.bp, stats_views.bp, notices_views.bp, audit_views.bp, api.bp,
+               health_bp):
         app.register_blueprint(bp)
     csrf.exempt(api.bp)  # the JSON API uses no cookies, so there is no session to forge
 

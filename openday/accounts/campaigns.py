@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from openday.accounts.service import AccountError
+from openday.audit import service as audit
 from openday.database import write_transaction_options
 from openday.events.models import Campaign
 from openday.extensions import db
@@ -49,6 +50,7 @@ def save_campaign(data: CampaignData, campaign: Campaign | None = None) -> Campa
     db.session.commit()
     db.session.connection(execution_options=write_transaction_options())
     try:
+        created = campaign is None
         if campaign is None:
             campaign = Campaign(is_current=False)
             db.session.add(campaign)
@@ -60,6 +62,8 @@ def save_campaign(data: CampaignData, campaign: Campaign | None = None) -> Campa
         campaign.registration_opens_at = data.registration_opens_at
         campaign.registration_closes_at = data.registration_closes_at
         db.session.flush()
+        audit.record("campaign.create" if created else "campaign.update", campaign,
+                     reason=f"{campaign.year} #{campaign.edition}")
         if data.make_current:
             _switch_current(campaign)
         db.session.commit()
@@ -88,6 +92,8 @@ def make_current(campaign: Campaign) -> Campaign:
 def _switch_current(campaign: Campaign) -> None:
     # The partial unique index allows one current row at any moment, statement by statement:
     # clear the others first, then set this one (not the other way round, not in one flush).
+    if not campaign.is_current:
+        audit.record("campaign.make_current", campaign, reason=f"{campaign.year} #{campaign.edition}")
     db.session.execute(
         sa.update(Campaign).where(Campaign.is_current, Campaign.id != campaign.id)
         .values(is_current=False), execution_options={"synchronize_session": "fetch"})

@@ -29,7 +29,9 @@ admin_required = role_required(Role.admin)
 
 
 def approved_lab_required(view: Callable) -> Callable:
-    """Lab staff whose lab has been approved: only they may publish and run events."""
+    """Lab staff whose lab is approved (now, not once): only they change events and slots, read
+    rosters with full phones and check people in (SPEC §2). A pending, rejected or suspended
+    lab's staff get 403; ``lab_staff_required`` alone is for the pages that explain its status."""
     @wraps(view)
     @lab_staff_required
     def wrapped(*args, **kwargs):

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
 from openday.accounts.models import NATIONAL, LoginSession, Role, User
+from openday.audit import service as audit
 from openday.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -113,6 +114,8 @@ def create_user(email: str, password: str, role: str, *, lab_id: int | None = No
     user.set_password(password)
     db.session.add(user)
     try:
+        db.session.flush()
+        audit.record("user.create", user, reason=f"{role} {user.region_scope or ''}")
         db.session.commit()
     except sa.exc.IntegrityError:  # the same address registered a moment ago
         db.session.rollback()
@@ -144,6 +147,8 @@ def set_active(user: User, active: bool, by: User) -> User:
         raise AccountError("active", _l("不能停用自己的账号"))
     if user.active and not active:
         user.end_sessions()  # reactivating later must not revive the cookies of before
+    if user.active != active:
+        audit.record("user.reactivate" if active else "user.deactivate", user, actor=by)
     user.active = active
     db.session.commit()
     return user

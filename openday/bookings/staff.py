@@ -3,7 +3,8 @@ or resizing a slot or an event (which changes bookings, so it lives here and not
 
 Every change to seats or counters runs in the booking service's ``write_transaction`` (``BEGIN
 IMMEDIATE`` on SQLite, retried when busy) with the slot rows locked (``FOR UPDATE``) on
-PostgreSQL, so it never interleaves with a booking being taken on the same slot.
+PostgreSQL, so it never interleaves with a booking being taken on the same slot. Each change is
+written to the audit log inside that same transaction.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload
 
 from openday import clock
+from openday.audit import service as audit
 from openday.bookings import service as bookings
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.events import service as events
@@ -68,7 +70,9 @@ def cancel_slot(slot: Slot, reason: str) -> int:
         locked = lock_slots(Slot.id == slot_id)
         if not locked or locked[0].status == SlotStatus.cancelled:
             raise StaffError(_("该场次已取消"))
-        return _cancel_slots(locked, CancelledBy.lab, reason)
+        count = _cancel_slots(locked, CancelledBy.lab, reason)
+        audit.record("slot.cancel", locked[0], reason=reason)
+        return count
 
     return bookings.write_transaction(work)
 
@@ -86,6 +90,7 @@ def cancel_event(event: Event, reason: str) -> int:
         event.status = EventStatus.cancelled
         event.cancel_reason = reason
         events.refresh_slot_copies(event)
+        audit.record("event.cancel", event, reason=reason)
         return count
 
     return bookings.write_transaction(work)
@@ -103,6 +108,8 @@ def delete_slot(slot: Slot) -> None:
         if booked:
             raise StaffError(_("已有预约的场次不能删除，只能取消"))
         if locked:
+            audit.record("slot.delete", locked[0],
+                         reason=f"{clock.local(locked[0].starts_at):%Y-%m-%d %H:%M}")
             db.session.delete(locked[0])
 
     bookings.write_transaction(work)
@@ -110,34 +117,47 @@ def delete_slot(slot: Slot) -> None:
 
 # ---- resizing ------------------------------------------------------------------------------------
 
-def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours: int | None) -> Slot:
+def closes_hours(slot: Slot) -> int | None:
+    """How many hours before its start a slot stops taking bookings (None: when it starts)."""
+    if slot.booking_closes_at is None:
+        return None
+    return int((slot.starts_at - slot.booking_closes_at).total_seconds() // 3600)
+
+
+def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: int | None) -> Slot:
     """Change a slot's capacity (never below its seats taken), party limit and booking close.
 
     Raises ``events.RuleError`` with field errors when a rule fails; nothing is changed then.
-    Capacity goes through the booking service first (it promotes waitlisted bookings that now
-    fit, and shrinks the party limit with the room), then the party limit and the close time
-    are set under the slot's lock, checked again against what the first step left.
+    One transaction under the slot's lock: the rules are checked again against the seats taken
+    by then, the new capacity promotes waitlisted bookings that now fit, and the change is
+    audited, all together.
     """
     slot_id = slot.id
-    errors = events.slot_change_errors(slot, capacity, max_party, closes_hours)
+    errors = events.slot_change_errors(slot, capacity, max_party, closes_hours_before)
     if slot.status == SlotStatus.cancelled:
         errors["status"] = _("该场次已取消")
     if errors:
         raise events.RuleError(errors)
-    if capacity != slot.capacity:
-        try:
-            bookings.change_capacity(slot, capacity)
-        except bookings.CapacityError as exc:  # seats were taken since the form was read
-            raise events.RuleError({"capacity": exc.message}) from None
 
     def work() -> Slot:
-        locked = lock_slots(Slot.id == slot_id)[0]
-        found = events.slot_change_errors(locked, locked.capacity, max_party, closes_hours)
-        if found:
-            raise events.RuleError(found)
+        found = lock_slots(Slot.id == slot_id)
+        if not found or found[0].status == SlotStatus.cancelled:
+            raise events.RuleError({"status": _("该场次已取消")})
+        locked = found[0]
+        errors = events.slot_change_errors(locked, capacity, max_party, closes_hours_before)
+        if errors:  # seats were taken since the form was read
+            raise events.RuleError(errors)
+        change = audit.changes({
+            "capacity": (locked.capacity, capacity), "max_party": (locked.max_party, max_party),
+            "closes_hours": (closes_hours(locked), closes_hours_before)})
+        locked.capacity = capacity
         locked.max_party = max_party
-        locked.booking_closes_at = (locked.starts_at - timedelta(hours=closes_hours)
-                                    if closes_hours is not None else None)
+        locked.booking_closes_at = (locked.starts_at - timedelta(hours=closes_hours_before)
+                                    if closes_hours_before is not None else None)
+        db.session.flush()
+        bookings.promote_waitlisted(locked)
+        if change:
+            audit.record("slot.update", locked, reason=change)
         return locked
 
     return bookings.write_transaction(work)
@@ -214,6 +234,15 @@ def roster_filename(slot: Slot) -> str:
     return f"roster-{slot.id}-{clock.local(slot.starts_at):%Y%m%d-%H%M}.csv"
 
 
+def export_roster(slot: Slot, lines: list[RosterLine]) -> tuple[str, bytes]:
+    """The roster's file name and CSV, the export audited (committed before the file is sent:
+    names and full phones leave the system only with a record of who took them)."""
+    name, body, where = roster_filename(slot), roster_csv(slot, lines), audit.target(slot)
+    bookings.write_transaction(
+        lambda: audit.record("roster.export", where, reason=f"csv, {len(lines)} rows"))
+    return name, body
+
+
 # ---- check-in and walk-ins -----------------------------------------------------------------------
 
 def find_lab_booking(lab_id: int, code: str | None) -> Booking | None:
@@ -240,6 +269,7 @@ def check_in(lab_id: int, code: str) -> CheckinResult:
     if booking is None:
         return CheckinResult("not_found", None)
     booking_id, slot_id, party = booking.id, booking.slot_id, booking.party_size
+    where, code = audit.target(booking), booking.code
 
     def work() -> bool:
         lock_slots(Slot.id == slot_id)
@@ -255,10 +285,12 @@ def check_in(lab_id: int, code: str) -> CheckinResult:
                 sa.update(Slot).where(Slot.id == slot_id)
                 .values(checked_in_people=Slot.checked_in_people + party)
                 .execution_options(synchronize_session=False))
+            # The booking's code and party, never the citizen's name or phone.
+            audit.record("booking.check_in", where, reason=f"code {code}, party {party}")
         return marked
 
     marked = bookings.write_transaction(work)
-    booking = find_lab_booking(lab_id, booking.code)
+    booking = find_lab_booking(lab_id, code)
     return CheckinResult("checked_in" if marked else checkin_outcome(booking), booking)
 
 

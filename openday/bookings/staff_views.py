@@ -1,16 +1,20 @@
 """The lab's pages that touch bookings: rosters, check-in at the door, walk-ins, and cancelling or
-resizing slots and events. Routes on the bookings blueprint; rules in ``bookings.staff``."""
+resizing slots and events. Routes on the bookings blueprint; rules in ``bookings.staff``.
+
+Every one of them needs an approved lab (SPEC §2): a suspended, rejected or pending lab neither
+changes its slots nor reads its citizens' names and phones. Pages that show full phones are sent
+``Cache-Control: private, no-store``."""
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from openday import clock
-from openday.accounts.permissions import approved_lab_required, lab_staff_required, own_lab_or_404
+from openday.accounts.permissions import approved_lab_required, own_lab_or_404
 from openday.bookings import staff
 from openday.bookings.views import bp
 from openday.events import service as events
@@ -26,40 +30,39 @@ def own_slot_or_404(slot_id: int) -> Slot:
     return own_lab_or_404(slot)
 
 
-def closes_hours(slot: Slot) -> int | None:
-    if slot.booking_closes_at is None:
-        return None
-    return int((slot.starts_at - slot.booking_closes_at).total_seconds() // 3600)
+def not_stored(body) -> Response:
+    """A page with names and full phones: never kept by a shared cache or the browser's history."""
+    response = make_response(body)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ---- rosters -------------------------------------------------------------------------------------
 
 @bp.route("/lab/slots/<int:slot_id>/roster")
-@lab_staff_required
+@approved_lab_required
 def roster(slot_id: int):
     slot = own_slot_or_404(slot_id)
     lines = staff.roster(slot)
     if request.args.get("format") == "csv":
         return roster_response(slot, lines)
-    return render_template("bookings/roster.html", slot=slot, event=slot.event, lines=lines,
-                           status_label=staff.status_label)
+    return not_stored(render_template("bookings/roster.html", slot=slot, event=slot.event,
+                                      lines=lines, status_label=staff.status_label))
 
 
 @bp.route("/lab/slots/<int:slot_id>/roster.csv")
-@lab_staff_required
+@approved_lab_required
 def roster_csv(slot_id: int):
     slot = own_slot_or_404(slot_id)
     return roster_response(slot, staff.roster(slot))
 
 
 def roster_response(slot: Slot, lines) -> Response:
-    name = staff.roster_filename(slot)
-    response = Response(staff.roster_csv(slot, lines), mimetype="text/csv")
+    name, body = staff.export_roster(slot, lines)
+    response = not_stored(Response(body, mimetype="text/csv"))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}")
-    # Names and full phones: never kept by a shared cache or the browser's history.
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -77,7 +80,7 @@ def edit_slot(slot_id: int):
     form = SlotForm()
     if request.method == "GET":
         form.capacity.data, form.max_party.data = slot.capacity, slot.max_party
-        form.closes_hours.data = closes_hours(slot)
+        form.closes_hours.data = staff.closes_hours(slot)
     general: list[str] = []
     if slot.status == SlotStatus.cancelled:
         general.append(_("该场次已取消"))
@@ -95,7 +98,7 @@ def edit_slot(slot_id: int):
 
 
 @bp.route("/lab/slots/<int:slot_id>/cancel", methods=["GET", "POST"])
-@lab_staff_required
+@approved_lab_required
 def cancel_slot(slot_id: int):
     slot = own_slot_or_404(slot_id)
     if slot.status == SlotStatus.cancelled:
@@ -132,7 +135,7 @@ def delete_slot(slot_id: int):
 
 
 @bp.route("/lab/events/<int:event_id>/cancel", methods=["GET", "POST"])
-@lab_staff_required
+@approved_lab_required
 def cancel_event(event_id: int):
     event = own_lab_or_404(db.session.get(Event, event_id))
     if event.status == EventStatus.cancelled:
@@ -186,14 +189,14 @@ def render_checkin(form: CheckinForm, walk_form: WalkInForm | None = None, booki
     if outcome in CHECKIN_MESSAGES:
         category, text = CHECKIN_MESSAGES[outcome]
         message = (category, text(booking))
-    return render_template("bookings/checkin.html", form=form, walk_form=walk_form,
-                           booking=booking, outcome=outcome, message=message, code=code,
-                           todays=todays, status_label=staff.status_label,
-                           today=clock.today())
+    return not_stored(render_template(
+        "bookings/checkin.html", form=form, walk_form=walk_form, booking=booking,
+        outcome=outcome, message=message, code=code, todays=todays,
+        status_label=staff.status_label, today=clock.today()))
 
 
 @bp.route("/lab/checkin", methods=["GET", "POST"])
-@lab_staff_required
+@approved_lab_required
 def checkin():
     lab_id = current_user.lab_id
     if request.method == "POST":
@@ -217,7 +220,7 @@ def checkin():
 
 
 @bp.route("/lab/checkin/walk-ins", methods=["POST"])
-@lab_staff_required
+@approved_lab_required
 def walk_ins():
     lab_id = current_user.lab_id
     todays = events.todays_slots(lab_id)

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from openday.events.kinds import lazy_kind_choices
@@ -92,6 +93,21 @@ class EventForm(FlaskForm):
                                   validators=[Length(max=500)])
     save = SubmitField(_l("保存草稿"))
     publish = SubmitField(_l("发布"))
+
+    def validate_venue_district(self, field) -> None:
+        """An off-site venue is in one of the districts offered (the lab's province): the page
+        lists only those, and a posted code from elsewhere is refused, not stored."""
+        if self.venue_type.data == "lab":
+            return  # the lab's own address: the district is the lab's
+        choices = field.choices
+        groups = choices.values() if isinstance(choices, dict) else [choices]
+        if field.data in {code for group in groups for code, _label in group}:
+            return
+        from openday.geo.service import get_region
+        region = get_region(field.data or "")
+        if region is not None and region.level != "province":
+            raise ValidationError(_l("场外活动须在本机构所在省份内"))
+        raise ValidationError(_l("请选择场所所在区县"))
 
 
 class SlotsForm(FlaskForm):

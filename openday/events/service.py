@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from openday import clock
+from openday.audit import service as audit
 from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
@@ -104,6 +105,10 @@ def venue_fields(lab: Lab, venue_type: str, name: str = "", address: str = "",
     city = city_of(region.adcode) if region is not None and region.level != "province" else None
     if city is None:
         errors["venue_district"] = _("请选择场所所在区县")
+    elif province_of(region.adcode).adcode != lab.province_adcode:
+        # The form offers the lab's own province only; a posted code from elsewhere is refused
+        # here too, or a lab could list an event in a region whose regulator does not oversee it.
+        errors["venue_district"] = _("场外活动须在本机构所在省份内")
     if errors:
         raise RuleError(errors)
     province = province_of(region.adcode)
@@ -143,6 +148,7 @@ def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool =
     if errors:
         raise RuleError(errors)
 
+    created = event is None
     if event is None:
         event = Event(lab_id=lab.id, campaign_id=campaign.id, status=EventStatus.draft)
         db.session.add(event)
@@ -155,9 +161,23 @@ def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool =
         setattr(event, field, value)
     if publish:
         event.status = EventStatus.published
+    state = sa.inspect(event)
+    changed = [name for name in AUDITED_EVENT_FIELDS if state.attrs[name].history.has_changes()]
     refresh_slot_copies(event)  # kind, city and listed of its slots follow the event
+    if created:
+        audit.record("event.create", event, reason=event.status)
+    elif changed:
+        audit.record("event.update", event, reason=", ".join(changed))
     db.session.commit()
     return event
+
+
+# What an event.update entry lists when it changed (names, not values: short, and the log is
+# read by regulators in every language).
+AUDITED_EVENT_FIELDS = (
+    "status", "kind", "title", "summary", "description", "venue_type", "venue_name",
+    "venue_address", "district_adcode", "audience", "accessibility", "testing_items",
+    "what_to_bring")
 
 
 def audience_codes(event: Event) -> list[str]:
@@ -260,6 +280,11 @@ def add_slots(event: Event, day: date, start_times: list[time], duration_minutes
     """Store several slots at once, all or none."""
     slots = plan_slots(event, day, start_times, duration_minutes, capacity, max_party, closes_hours)
     db.session.add_all(slots)
+    db.session.flush()
+    for slot in slots:
+        audit.record("slot.create", slot, reason=(
+            f"{clock.local(slot.starts_at):%Y-%m-%d %H:%M}–{clock.local(slot.ends_at):%H:%M}, "
+            f"capacity {slot.capacity}"))
     db.session.commit()
     return slots
 

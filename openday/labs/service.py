@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from openday import clock
 from openday.accounts.models import Role, User
 from openday.accounts.service import AccountError, check_new_password, email_taken, normalise_email
+from openday.audit import service as audit
 from openday.database import write_transaction_options
 from openday.extensions import db
 from openday.geo import service as geo
@@ -280,6 +281,7 @@ def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
     lab.status = target
     lab.status_reason = reason or None
     lab.reviewed_at = clock.now()
+    audit.record(f"lab.{action}", lab, reason=reason)
     lab_status_changed.send(lab)
     db.session.commit()
     return lab

@@ -388,3 +388,48 @@ def test_the_dashboard_counts_todays_check_ins_and_walk_ins(client, db, staff, s
                   form_url="/lab/checkin")
     page = client.get("/lab/").get_data(as_text=True)
     assert "已签到 3 人" in page and "现场来访 7 人" in page
+
+
+# ---- rights that end with approval, and pages no cache keeps --------------------------------------
+
+@pytest.mark.parametrize("status", ["suspended", "rejected", "pending"])
+def test_a_lab_no_longer_approved_cannot_touch_slots_or_read_phones(client, db, staff, lab, event,
+                                                                     slot, booked, today_slot,
+                                                                     status):
+    booking = booked(slot, 2, name="张三", phone="13812345678")
+    lab.status = status
+    db.session.commit()
+    token = client.csrf_token("/lab/")
+    gets = [f"/lab/slots/{slot.id}/roster", f"/lab/slots/{slot.id}/roster.csv",
+            f"/lab/slots/{slot.id}/roster?format=csv", f"/lab/slots/{slot.id}/cancel",
+            f"/lab/events/{event.id}/cancel", "/lab/checkin", f"/lab/checkin?code={booking.code}"]
+    for url in gets:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert b"13812345678" not in response.data
+    posts = [(f"/lab/slots/{slot.id}/cancel", {"reason": "x"}),
+             (f"/lab/events/{event.id}/cancel", {"reason": "x"}),
+             ("/lab/checkin", {"code": booking.code}),
+             ("/lab/checkin/walk-ins", {"slot_id": today_slot.id, "number": "5"}),
+             (f"/lab/slots/{slot.id}/edit", {"capacity": "50", "max_party": "4"})]
+    for url, data in posts:
+        assert client.post(url, data={**data, "csrf_token": token}).status_code == 403, url
+    assert client.get("/lab/").status_code == 200  # its dashboard says why
+    db.session.expire_all()
+    assert (booking.status, booking.checked_in_at) == ("confirmed", None)
+    assert (slot.status, slot.capacity, event.status, today_slot.walk_ins) == (
+        "open", 6, "published", 0)
+
+
+def test_pages_with_full_phones_are_never_stored(client, staff, slot, booked):
+    booking = booked(slot, 2, name="张三", phone="13812345678")
+    pages = [client.get(f"/lab/slots/{slot.id}/roster"),
+             client.get(f"/lab/slots/{slot.id}/roster.csv"),
+             client.get(f"/lab/checkin?code={booking.code}"),
+             client.get("/lab/checkin"),
+             client.submit("/lab/checkin", {"code": "ZZZZ2345"})]
+    for response in pages:
+        assert response.status_code == 200
+        assert "no-store" in response.headers["Cache-Control"]
+        assert "private" in response.headers["Cache-Control"]
+    assert b"13812345678" in pages[0].data and "张三" in pages[2].get_data(as_text=True)

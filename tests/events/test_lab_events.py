@@ -68,6 +68,46 @@ def test_an_off_site_venue_needs_name_address_and_district(client, db, lab, logg
     assert events_of(db, lab) == []
 
 
+@pytest.mark.parametrize("district", ["310104", "110101", "440300"])
+def test_an_off_site_venue_outside_the_labs_province_is_refused(client, db, lab, logged_in,
+                                                                campaign, event_form, district):
+    """The page offers the districts of the lab's province; posting another is a field error."""
+    page = client.get("/lab/events/new").get_data(as_text=True)
+    assert 'value="430104"' in page and f'value="{district}"' not in page
+    response = client.submit("/lab/events/new", event_form(
+        venue_type="school", venue_name="徐汇中学", venue_address="虹桥路 68 号",
+        venue_district=district))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "场外活动须在本机构所在省份内" in page and 'id="venue_district-error"' in page
+    assert events_of(db, lab) == []
+
+
+def test_the_events_service_refuses_a_venue_outside_the_labs_province(app, db, lab, campaign,
+                                                                      event_form):
+    from openday.events import service
+    data = event_form(venue_type="school", venue_name="徐汇中学", venue_address="虹桥路 68 号",
+                      venue_district="310104")
+    with app.test_request_context():
+        with pytest.raises(service.RuleError) as refused:
+            service.save_event(lab, data)
+    assert set(refused.value.errors) == {"venue_district"}
+    db.session.rollback()
+    assert events_of(db, lab) == []
+
+
+def test_editing_an_event_cannot_move_it_to_another_province(client, db, lab, logged_in,
+                                                             create_event, event_form):
+    event = create_event(lab=lab, title="原来的活动")
+    response = client.submit(f"/lab/events/{event.id}/edit", event_form(
+        venue_type="community", venue_name="外省社区", venue_address="某路 1 号",
+        venue_district="310104"))
+    assert response.status_code == 200
+    assert "场外活动须在本机构所在省份内" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (event.title, event.province_adcode) == ("原来的活动", "430000")
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"title": ""}, "请填写活动名称"),
     ({"kind": "party"}, "Not a valid choice"),

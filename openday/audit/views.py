@@ -1,0 +1,25 @@
+"""The audit log page: admins read every entry, regulators those in their scope."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from openday.accounts.permissions import regulator_required
+from openday.accounts.service import page_number
+from openday.audit import service
+from openday.audit.forms import ACTION_LABELS, OBJECT_LABELS, AuditFilterForm
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.route("/regulator/audit")
+@regulator_required
+def index():
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    action = form.action.data if valid and form.action.data else None
+    lab_id = form.lab.data if valid else None
+    page = service.entries(action=action, lab_id=lab_id,
+                           page=page_number(request.args.get("page")))
+    return render_template("audit/index.html", form=form, page=page, action=action,
+                           lab_id=lab_id, action_labels=ACTION_LABELS,
+                           object_labels=OBJECT_LABELS)
