@@ -220,7 +220,7 @@ def test_busy_database_answers_503_with_retry_after(client, db, create_slot, mon
 @pytest.fixture
 def book_via_service(app):
     def do(slot, phone="13800138000"):
-        booking, _ = service.book(slot.id, service.BookingRequest("王五", phone, 1, True))
+        booking = service.book(slot.id, service.BookingRequest("王五", phone, 1, True))
         return booking
     return do
 
