@@ -52,9 +52,9 @@ class Booking(db.Model):
     # costs no count. Only set on the object book() returns, and forgotten as soon as the
     # session expires or refreshes it (the line may have moved since).
     known_position = None
-    # Not stored either: the API's answer to the request that made this booking, set by
-    # book() (kept with an Idempotency-Key so that a retry is answered the same, see
-    # IdempotencyKey).
+    # Not stored either: what the booker was told when this booking was made (the API's 201
+    # body), set on the object book() returns; for a retry with the same Idempotency-Key, the
+    # receipt kept with the key, so the retry is answered exactly as the first request was.
     receipt = None
 
     __table_args__ = (

@@ -253,6 +253,36 @@ def test_a_lost_insert_race_is_already_booked(db, create_slot, book, monkeypatch
     assert slot.seats_taken == 1 and count_bookings(db) == 1
 
 
+def test_a_lost_insert_race_with_a_key_answers_with_the_winners_booking(db, create_slot, monkeypatch):
+    """Our own earlier request (same key) committed between our checks and our insert: the index
+    refuses the insert, and the retry answers with that booking's receipt, not AlreadyBooked."""
+    slot = create_slot(capacity=10)
+    request = service.BookingRequest("张三", "13700003333", 2, True)
+    key = "0b8f6a8e-6d2c-4f1e-9a7b-3c2d1e0f9a8b"
+    winner = service.book(slot.id, request, idempotency_key=key)
+    real_replay, real_holds = service._replay, service._phone_holds
+    missed = {"replay": 0, "holds": 0}
+
+    def replay_misses_once(k):
+        missed["replay"] += 1
+        return None if missed["replay"] == 1 else real_replay(k)
+
+    def holds_misses_once(slot_id, phone, day):
+        missed["holds"] += 1
+        mine, held = real_holds(slot_id, phone, day)
+        return (None, held) if missed["holds"] == 1 else (mine, held)
+
+    monkeypatch.setattr(service, "_replay", replay_misses_once)
+    monkeypatch.setattr(service, "_phone_holds", holds_misses_once)
+    again = service.book(slot.id, request, idempotency_key=key)
+    assert missed == {"replay": 2, "holds": 1}  # the index spoke, then the key answered
+    assert again.id == winner.id and again.receipt == winner.receipt
+    assert again.receipt["manage_token"] == winner.manage_token
+    db.session.rollback()
+    db.session.refresh(slot)
+    assert slot.seats_taken == 2 and count_bookings(db) == 1
+
+
 # ---- what cannot be booked -----------------------------------------------------------------------
 
 def test_missing_slot(db):
