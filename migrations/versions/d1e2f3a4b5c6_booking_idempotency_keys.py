@@ -1,4 +1,5 @@
-"""idempotency_key: an API client's retry with the same Idempotency-Key gets the same answer
+"""idempotency_key: an API client's retry with the same Idempotency-Key gets the same answer;
+booking.submission_hash: a double tap on the booking form finds the booking of its first tap
 
 Revision ID: d1e2f3a4b5c6
 Revises: c3d4e5f6a7b8
@@ -29,9 +30,13 @@ def upgrade():
     )
     op.create_index(op.f("ix_idempotency_key_booking_id"), "idempotency_key", ["booking_id"])
     op.create_index(op.f("ix_idempotency_key_created_at"), "idempotency_key", ["created_at"])
+    with op.batch_alter_table("booking") as batch:
+        batch.add_column(sa.Column("submission_hash", sa.String(length=64), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("booking") as batch:
+        batch.drop_column("submission_hash")
     op.drop_index(op.f("ix_idempotency_key_created_at"), table_name="idempotency_key")
     op.drop_index(op.f("ix_idempotency_key_booking_id"), table_name="idempotency_key")
     op.drop_table("idempotency_key")

@@ -44,6 +44,9 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(sa.String(10))
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the value the booking form's submission carried (never the value): a second tap
+    # of the same form, sent before the first answer's cookie arrived, finds its booking by it.
+    submission_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     slot: Mapped[Slot] = relationship()
 

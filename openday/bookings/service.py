@@ -411,8 +411,7 @@ class _Idempotency:
         # The request as sent (before cleaning): a retry sends the same bytes' worth of values.
         sent = json.dumps({"slot_id": slot_id, **asdict(req)}, sort_keys=True, ensure_ascii=False,
                           default=repr)
-        return cls(hashlib.sha256(key.encode()).hexdigest(),
-                   hashlib.sha256(sent.encode()).hexdigest())
+        return cls(_hash(key), _hash(sent))
 
     @property
     def lock_id(self) -> int:
@@ -459,7 +458,12 @@ def receipt(booking: Booking) -> dict:
             "waitlist_position": waitlist_position(booking), "manage_token": booking.manage_token}
 
 
-def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | None) -> Booking:
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | None,
+                         submission: str | None) -> Booking:
     if key is not None:
         replayed = _replay(key)
         if replayed is not None:
@@ -512,7 +516,8 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
     # against millions of bookings) and book() draws again.
     booking = Booking(slot_id=slot.id, code=_new_code(), manage_token=secrets.token_urlsafe(32),
                       name=name, phone=phone, party_size=party, status=status, slot_day=day,
-                      created_at=now, consented_at=now)
+                      created_at=now, consented_at=now,
+                      submission_hash=_hash(submission) if submission else None)
     db.session.add(booking)
     db.session.flush()  # the unique indexes speak here (see book())
     if status == BookingStatus.waitlisted:
@@ -541,7 +546,8 @@ def _keep_columns(booking: Booking, kept: dict) -> None:
     booking.receipt = kept["receipt"]
 
 
-def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = None) -> Booking:
+def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = None,
+         submission: str | None = None) -> Booking:
     """Confirm seats if they fit, else waitlist. A phone that already holds this slot raises
     AlreadyBooked, which reveals nothing of the booking it found, and takes no seats.
 
@@ -549,6 +555,9 @@ def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = No
     gets that request's booking back, with ``receipt`` as it was first given; the same key with
     another request raises IdempotencyKeyReused, a malformed one BadIdempotencyKey. The returned
     booking's ``receipt`` is the answer to give the booker (see :func:`receipt`).
+
+    ``submission`` is the booking form's value for this submission (see :func:`held_booking`);
+    only its hash is kept, on the booking, at no cost to the rush (no extra statement).
 
     Raises InvalidBooking (field errors), SlotNotFound, SlotUnavailable, BookingClosed,
     AlreadyBooked, DailyLimitReached or Busy. Commits.
@@ -561,7 +570,7 @@ def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = No
     for attempt in range(CODE_DRAWS):
         try:
             booking, values = write_transaction(lambda: _with_columns(
-                _book_in_transaction(slot_id, request, key)))
+                _book_in_transaction(slot_id, request, key, submission)))
             _keep_columns(booking, values)
             return booking
         except IntegrityError:
@@ -574,20 +583,24 @@ def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = No
     raise AssertionError("unreachable")
 
 
-def held_booking(slot_id: int, phone: Any, tokens: list[str]) -> Booking | None:
-    """The phone's active booking on the slot if its manage token is one of ``tokens`` (the
-    caller already holds its secret, so showing it reveals nothing); else None."""
+def held_booking(slot_id: int, phone: Any, tokens: list[str],
+                 submission: str | None = None) -> Booking | None:
+    """After AlreadyBooked: the phone's active booking on the slot if the caller holds it, that
+    is, its manage token is one of ``tokens`` or it was made by this same ``submission`` (the
+    first of two taps); else None. Showing it then reveals nothing the caller did not have."""
     try:
         phone = normalise_phone(phone)
     except ValueError:
         return None
     tokens = [t for t in tokens if isinstance(t, str) and _TOKEN.fullmatch(t)]
-    if not tokens:
+    held = [Booking.manage_token.in_(tokens)] if tokens else []
+    if submission:
+        held.append(Booking.submission_hash == _hash(submission))
+    if not held:
         return None
     return db.session.execute(
         sa.select(Booking).where(Booking.slot_id == slot_id, Booking.phone == phone,
-                                 Booking.status.in_(ACTIVE), Booking.manage_token.in_(tokens))
-    ).scalars().first()
+                                 Booking.status.in_(ACTIVE), sa.or_(*held))).scalars().first()
 
 
 # ---- waitlist, cancellation, capacity ------------------------------------------------------------

@@ -30,9 +30,9 @@ bp = Blueprint("bookings", __name__)
 # their manage tokens, newest last, so a repeat from this browser is taken back to its booking.
 SESSION_BOOKINGS = "bookings"
 SESSION_BOOKINGS_MAX = 20
-# One random value per submission, kept in the session from the page that shows the form, and
-# the idempotency key of its booking: two taps on the button send the same one (the cookie the
-# first answer sets has not arrived yet), so the second is answered with the first's booking.
+# One random value per submission, kept in the session from the page that shows the form and
+# (hashed) on the booking it makes: two taps on the button send the same one (the cookie the
+# first answer sets has not arrived yet), so the second is taken to the first one's booking.
 SESSION_SUBMISSION = "booking_submission"
 
 
@@ -70,21 +70,11 @@ def _remember(booking: Booking) -> None:
     session[SESSION_SUBMISSION] = secrets.token_urlsafe(16)  # what this browser sends next is new
 
 
-def _submission_key() -> str:
+def _submission() -> str:
     submission = session.get(SESSION_SUBMISSION)
     if not isinstance(submission, str):
         submission = session[SESSION_SUBMISSION] = secrets.token_urlsafe(16)
-    return "form:" + submission
-
-
-def _book(slot_id: int, booking_request: service.BookingRequest) -> Booking:
-    try:
-        return service.book(slot_id, booking_request, idempotency_key=_submission_key())
-    except service.IdempotencyKeyReused:
-        # This browser's last submission booked with other details and its answer never came
-        # back (or came back and was not kept): this one is a submission of its own.
-        session[SESSION_SUBMISSION] = secrets.token_urlsafe(16)
-        return service.book(slot_id, booking_request, idempotency_key=_submission_key())
+    return submission
 
 
 def _put_on_form(form: BookingForm, error: service.BookingError) -> None:
@@ -97,7 +87,7 @@ def _put_on_form(form: BookingForm, error: service.BookingError) -> None:
 def book(slot_id: int):
     slot = _public_slot_or_404(slot_id)
     form = BookingForm()
-    _submission_key()  # from the page on, so that both of two quick taps carry it
+    submission = _submission()  # from the page on, so that both of two quick taps carry it
     problem: str | None = None
     # Refusals re-render the page with the reason (200, like every form here); only a missing
     # slot (404), a rate limit (429) or a busy database (503) answer otherwise.
@@ -110,10 +100,11 @@ def book(slot_id: int):
             name=form.name.data, phone=form.phone.data, party_size=form.party_size_value(),
             consent=bool(form.consent.data))
         try:
-            booking = _book(slot.id, booking_request)
+            booking = service.book(slot.id, booking_request, submission=submission)
         except service.AlreadyBooked as exc:
-            own = service.held_booking(slot.id, booking_request.phone, _remembered())
+            own = service.held_booking(slot.id, booking_request.phone, _remembered(), submission)
             if own is not None:
+                _remember(own)  # the answer to the second of two taps is the cookie that stays
                 flash(_("该手机号已预约过此场次，以下是您的预约。"), "info")
                 return redirect(url_for("bookings.manage", token=own.manage_token), 303)
             _put_on_form(form, exc)

@@ -205,6 +205,12 @@ def test_a_double_tap_lands_both_answers_on_the_one_booking(app, db, create_slot
     assert first.headers["Location"].endswith(f"/bookings/{booking.manage_token}")
     db.session.refresh(slot)
     assert slot.seats_taken == 2
+    # whichever answer's cookie the browser keeps, it holds the booking
+    for answer in (first, second):
+        browser = app.test_client()
+        browser.set_cookie("session", answer.headers["Set-Cookie"].split(";")[0].split("=", 1)[1])
+        with browser.session_transaction() as kept:
+            assert kept["bookings"] == [booking.manage_token]
 
 
 def test_the_same_browser_books_again_after_cancelling(client, db, create_slot):
