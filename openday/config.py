@@ -55,6 +55,7 @@ def from_env(instance_path: str) -> dict:
         **_optional("OPENDAY_LOGIN_ADDRESS_LIMIT", str),
         **_optional("OPENDAY_LOGIN_ACCOUNT_CEILING", str),
         **_optional("OPENDAY_REGISTER_LIMIT", str),
+        **_optional("OPENDAY_TOKEN_MISS_LIMIT", str),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "OPENDAY_LOCALES": ("zh_Hans", "zh_Hant", "en"),

@@ -332,7 +332,7 @@ class DemoLoader:
         """A handful of bookings on this campaign's slots, taken the way citizens take them: a
         small slot filled up with two parties waiting, and a few parties on the showcase slots."""
         for slot_id, party_size in [(slot.id, party) for slot, party in self.live_bookings]:
-            booking, _created = book(slot_id, BookingRequest(
+            booking = book(slot_id, BookingRequest(
                 name=person_name(self.rng), phone=phone_number(self.rng), party_size=party_size,
                 consent=True))
             self.count(f"bookings ({booking.status})")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from openday.api import api_error, bp
 from openday.api.slots import booking_error, booking_json
 from openday.bookings import service
+from openday.bookings.ratelimit import token_guess_limit
 from openday.bookings.models import CancelledBy
 from openday.events.search import iso
 
@@ -22,6 +23,7 @@ def booking_detail(booking) -> dict:
 
 
 @bp.get("/bookings/<token>")
+@token_guess_limit
 def booking(token: str):
     found = _found_or_none(token)
     if found is None:
@@ -30,6 +32,7 @@ def booking(token: str):
 
 
 @bp.delete("/bookings/<token>")
+@token_guess_limit
 def cancel_booking(token: str):
     """Cancels (promoting the waitlist); cancelling again answers the cancelled booking."""
     found = _found_or_none(token)

@@ -39,7 +39,8 @@ SCHEMAS: dict = {
             "type": "object",
             "required": ["code", "message", "fields"],
             "properties": {
-                "code": {"type": "string", "examples": ["invalid", "not_found", "unknown_city"]},
+                "code": {"type": "string", "examples": ["invalid", "not_found", "unknown_city",
+                                                             "already_booked"]},
                 "message": {"type": "string"},
                 "fields": {"type": "object",
                            "description": "Problems by parameter or body field; for unknown_city "
@@ -181,7 +182,17 @@ TOKEN_PARAM = {"name": "manage_token", "in": "path", "required": True,
                "schema": {"type": "string", "minLength": 20, "maxLength": 64},
                "description": "The secret token from the booking's answer"}
 SLOT_PARAM = {"name": "slot_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+IDEMPOTENCY_KEY_PARAM = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": "A new random value (a UUID) for each booking you mean to make, sent again "
+                   "unchanged when you retry it. A request whose key came with a booking request "
+                   "in the last 24 hours is answered with that request's 201 and body again, "
+                   "token included, and books nothing; the same key with another slot or other "
+                   "details is 422 idempotency_key_reused. Refused requests store nothing under "
+                   "their key: sending them again asks again."}
 RATE_LIMITED = _error("Too many requests (per IP generous, per phone tight)")
+TOKEN_GUESSING = _error("rate_limited: too many unknown tokens from this address")
 
 PATHS: dict = {
     "/cities": {"get": {
@@ -237,21 +248,24 @@ PATHS: dict = {
     }},
     "/slots/{slot_id}/bookings": {"post": {
         "operationId": "bookSlot",
-        "summary": "Book seats: confirmed when they fit, else waitlisted; the same phone on the "
-                   "same slot gets its booking back",
-        "parameters": [SLOT_PARAM],
+        "summary": "Book seats: confirmed when they fit, else waitlisted. A phone number is not "
+                   "a secret: a phone that already holds a booking on the slot is 409 "
+                   "already_booked, which tells nothing of that booking; retry with the same "
+                   "Idempotency-Key to be answered with your own booking again",
+        "parameters": [SLOT_PARAM, IDEMPOTENCY_KEY_PARAM],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": _ref("BookingRequest")}}},
         "responses": {
-            "201": _json(_ref("BookingCreated"), "Booked (confirmed or waitlisted)"),
-            "200": _json(_ref("BookingCreated"),
-                         "This phone already holds a booking on the slot: that booking"),
-            "400": _error("Body is not a JSON object"),
+            "201": _json(_ref("BookingCreated"),
+                         "Booked (confirmed or waitlisted); or, for a repeated Idempotency-Key, "
+                         "the answer its first request got"),
+            "400": _error("bad_json: body is not a JSON object; bad_idempotency_key"),
             "404": _error("No such slot"),
-            "409": _error("booking_closed, slot_unavailable (cancelled or not public) or "
+            "409": _error("already_booked (no code, token or name of that booking), "
+                          "booking_closed, slot_unavailable (cancelled or not public) or "
                           "daily_limit"),
             "413": _error("Body too large"),
-            "422": _error("invalid: field errors in fields"),
+            "422": _error("invalid: field errors in fields; idempotency_key_reused"),
             "429": RATE_LIMITED,
             "503": _error("busy: try again after Retry-After seconds"),
         },
@@ -261,7 +275,8 @@ PATHS: dict = {
             "operationId": "getBooking",
             "parameters": [TOKEN_PARAM],
             "responses": {"200": _json(_ref("Booking"), "The booking, phone masked"),
-                          "404": _error("No such booking")},
+                          "404": _error("No such booking"),
+                          "429": TOKEN_GUESSING},
         },
         "delete": {
             "operationId": "cancelBooking",
@@ -270,6 +285,7 @@ PATHS: dict = {
             "responses": {"200": _json(_ref("Booking"), "The cancelled booking"),
                           "404": _error("No such booking"),
                           "409": _error("not_cancellable: already started or checked in"),
+                          "429": TOKEN_GUESSING,
                           "503": _error("busy: try again after Retry-After seconds")},
         },
     },

@@ -29,12 +29,9 @@ def search_error(exc: search_service.SearchError):
     return api_error(exc.code, exc.message, error_fields(exc.fields), status)
 
 
-def booking_json(booking, with_token: bool = False) -> dict:
-    body = {"code": booking.code, "status": booking.status, "party_size": booking.party_size,
+def booking_json(booking) -> dict:
+    return {"code": booking.code, "status": booking.status, "party_size": booking.party_size,
             "waitlist_position": service.waitlist_position(booking)}
-    if with_token:
-        body["manage_token"] = booking.manage_token
-    return body
 
 
 @bp.get("/slots")
@@ -62,7 +59,9 @@ def slot(slot_id: int):
 @bp.post("/slots/<int:slot_id>/bookings")
 @booking_limits
 def create_booking(slot_id: int):
-    """201 with the new booking, 200 with the same body when the phone already holds one."""
+    """201 with the new booking and its token; 409 ``already_booked`` (nothing about that
+    booking) when the phone already holds one; with an ``Idempotency-Key`` seen in the last 24
+    hours, the 201 that key's request got."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         return api_error("too_large", _("请求内容过大。"), status=413)
     body = request.get_json(force=True, silent=True) if request.content_length else None
@@ -73,9 +72,9 @@ def create_booking(slot_id: int):
         name=body.get("name"), phone=body.get("phone"), party_size=body.get("party_size"),
         consent=body.get("consent"))
     try:
-        booking, created = service.book(slot_id, booking_request)
+        booking = service.book(slot_id, booking_request,
+                               idempotency_key=request.headers.get("Idempotency-Key"))
     except service.BookingError as exc:
         return booking_error(exc)
-    current_app.logger.info("booking %s on slot %s (%s)", "created" if created else "repeated",
-                            slot_id, booking.status)
-    return booking_json(booking, with_token=True), 201 if created else 200
+    current_app.logger.info("booking on slot %s (%s)", slot_id, booking.receipt["status"])
+    return booking.receipt, 201

@@ -44,6 +44,9 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(sa.String(10))
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the value the booking form's submission carried (never the value): a second tap
+    # of the same form, sent before the first answer's cookie arrived, finds its booking by it.
+    submission_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     slot: Mapped[Slot] = relationship()
 
@@ -52,6 +55,10 @@ class Booking(db.Model):
     # costs no count. Only set on the object book() returns, and forgotten as soon as the
     # session expires or refreshes it (the line may have moved since).
     known_position = None
+    # Not stored either: what the booker was told when this booking was made (the API's 201
+    # body), set on the object book() returns; for a retry with the same Idempotency-Key, the
+    # receipt kept with the key, so the retry is answered exactly as the first request was.
+    receipt = None
 
     __table_args__ = (
         sa.CheckConstraint("party_size >= 1", name="party_positive"),
@@ -77,3 +84,20 @@ def _forget_position_on_expire(target: Booking, _attrs) -> None:
 @sa.event.listens_for(Booking, "refresh")
 def _forget_position_on_refresh(target: Booking, _context, _attrs) -> None:
     target.known_position = None
+
+
+class IdempotencyKey(db.Model):
+    """A booking request's ``Idempotency-Key`` and the answer it got, for 24 hours (SPEC §6): a
+    client that retries with the same key (the first answer lost on the way) is answered again,
+    token included, instead of being told its own booking is someone else's. Only the key's
+    SHA-256 is stored, never the key; ``request_hash`` says which request it was sent with, so the
+    same key with another body is refused rather than answered with a booking it did not ask for.
+    """
+
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("booking.id"), index=True)
+    # The body as first sent (JSON). The manage token in it is no more exposed here than in
+    # booking.manage_token.
+    receipt: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)

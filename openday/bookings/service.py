@@ -11,7 +11,10 @@ PostgreSQL's lock/serialisation failures are retried a few times, then raise :cl
 (answered as 503 with ``Retry-After``), never a 500. On PostgreSQL a booking first takes an
 advisory lock on the phone number (then the slot row, always in that order), so the repeat
 check, the per-day cap and the code draw happen before the slot's lock, which is held only for
-the seat update and the insert.
+the seat update and the insert. A request with an ``Idempotency-Key`` first takes an advisory lock
+on its key (so always key, phone, slot: no deadlock), and its key is stored in the transaction
+that stores its booking: a concurrent request with the same key waits, then finds the booking and
+is answered with it; no window exists in which the booking is stored but its key is not.
 
 Waitlist promotion skips a waitlisted party that does not fit into the freed seats and keeps
 trying later (smaller) ones, in arrival order (booking id): seats are never left empty while
@@ -21,6 +24,8 @@ after every transaction no waitlisted booking fits into the seats left.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import random
 import re
@@ -28,8 +33,8 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -40,7 +45,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock
-from openday.bookings.models import Booking, BookingStatus, CancelledBy
+from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
 from openday.database import fault_reason, write_transaction_options
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
@@ -58,12 +63,14 @@ def _(msgid: str, **variables) -> str:
 T = TypeVar("T")
 
 __all__ = [
-    "BookingClosed", "BookingError", "BookingRequest", "Busy", "CapacityError", "DailyLimitReached",
-    "InvalidBooking", "NotCancellable", "SlotNotFound", "SlotUnavailable",
-    "ACTIVE", "CODE_ALPHABET", "book", "cancel", "cancel_slot_bookings", "change_capacity",
-    "check_bookable", "checkin_url", "find_by_code", "find_by_token", "manage_url", "mask_phone",
-    "normalise_code", "normalise_phone",
-    "promote_waitlisted", "validate_request", "waitlist_position", "write_transaction",
+    "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingError", "BookingRequest", "Busy",
+    "CapacityError", "DailyLimitReached", "IdempotencyKeyReused", "InvalidBooking",
+    "NotCancellable", "SlotNotFound", "SlotUnavailable",
+    "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_slot_bookings",
+    "change_capacity", "check_bookable", "checkin_url", "find_by_code", "find_by_token",
+    "held_booking", "manage_url", "mask_phone", "normalise_code", "normalise_phone",
+    "promote_waitlisted", "receipt", "validate_request",
+    "waitlist_position", "write_transaction",
 ]
 
 # No 0/O or 1/I: a code read aloud or copied from paper is never misread.
@@ -76,10 +83,18 @@ TOKEN_MAX = 64
 WRITE_ATTEMPTS = 4
 BUSY_DEADLINE_S = 12  # no new attempt after this long (gunicorn kills a request at 30 s)
 ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
+IDEMPOTENCY_TTL = timedelta(hours=24)
+# Advisory locks in the two-int space (apart from the phone locks' one-bigint space), this kind
+# of object named by the first int.
+IDEMPOTENCY_LOCK_SPACE = 0x1DE7
 
 _PHONE = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,64}")
+# Visible ASCII, as HTTP carries it. At least 16 characters: the key and the body are all that a
+# replay asks for, and a stranger who knows someone's phone may guess a body, so a key must not be
+# guessable ("1", "retry"); a UUID is what clients are told to send.
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{16,255}")
 
 
 # ---- errors ------------------------------------------------------------------------------------
@@ -125,6 +140,35 @@ class BookingClosed(BookingError):
 
     def __init__(self) -> None:
         super().__init__("booking_closed", _("该场次已截止预约。"))
+
+
+class AlreadyBooked(BookingError):
+    """The phone already holds an active booking on this slot. Says nothing about that booking:
+    a phone number is not a secret (SPEC §3)."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        message = _("该手机号已预约过此场次。如需查看或取消，请打开预约成功时保存的管理链接。")
+        super().__init__("already_booked", message, {"phone": message})
+
+
+class BadIdempotencyKey(BookingError):
+    status = 400
+
+    def __init__(self) -> None:
+        message = _("Idempotency-Key 须为 16–255 个可见 ASCII 字符，建议使用 UUID。")
+        super().__init__("bad_idempotency_key", message, {"Idempotency-Key": message})
+
+
+class IdempotencyKeyReused(BookingError):
+    """The key came with another request in the last 24 hours (another slot or other details)."""
+
+    status = 422
+
+    def __init__(self) -> None:
+        message = _("此 Idempotency-Key 已用于另一个预约请求；新的请求请使用新的键。")
+        super().__init__("idempotency_key_reused", message, {"Idempotency-Key": message})
 
 
 class DailyLimitReached(BookingError):
@@ -322,12 +366,6 @@ def _bump(slot: Slot, guard_seats: int | None = None, **deltas: int) -> bool:
 
 # ---- booking -------------------------------------------------------------------------------------
 
-def _active_for_phone(slot_id: int, phone: str) -> Booking | None:
-    return db.session.execute(
-        sa.select(Booking).where(Booking.slot_id == slot_id, Booking.phone == phone,
-                                 Booking.status.in_(ACTIVE))).scalars().first()
-
-
 def _phone_holds(slot_id: int, phone: str, day: date) -> tuple[int | None, int]:
     """(the id of the phone's active booking on this slot, or None; how many active bookings
     it holds on ``day``): the repeat check and the daily cap in one query over the phone's
@@ -377,7 +415,77 @@ def _refuse_over_cap(held: int) -> None:
         raise DailyLimitReached(_daily_limit())
 
 
-def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bool]:
+@dataclass(frozen=True)
+class _Idempotency:
+    """An Idempotency-Key as stored (its hash), with the hash of the request it came with."""
+
+    key_hash: str
+    request_hash: str
+
+    @classmethod
+    def of(cls, key: Any, slot_id: int, req: BookingRequest) -> _Idempotency:
+        if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
+            raise BadIdempotencyKey()
+        # The request as sent (before cleaning): a retry sends the same bytes' worth of values.
+        sent = json.dumps({"slot_id": slot_id, **asdict(req)}, sort_keys=True, ensure_ascii=False,
+                          default=repr)
+        return cls(_hash(key), _hash(sent))
+
+    @property
+    def lock_id(self) -> int:
+        return int(self.key_hash[:8], 16) - 2 ** 31  # a signed 32-bit int from the hash
+
+
+def _replay(key: _Idempotency) -> Booking | None:
+    """The booking an earlier request of the last 24 hours with this key made (its receipt as
+    first sent), or None; IdempotencyKeyReused when that request was another one."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A concurrent request with the same key waits here until the first one's booking and
+        # key are committed (or rolled back), then reads them.
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
+            sa.cast(IDEMPOTENCY_LOCK_SPACE, sa.Integer), sa.cast(key.lock_id, sa.Integer))))
+    found = db.session.execute(
+        sa.select(IdempotencyKey).where(IdempotencyKey.key_hash == key.key_hash,
+                                        IdempotencyKey.created_at >= clock.now() - IDEMPOTENCY_TTL)
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+    if found is None:
+        return None
+    if found.request_hash != key.request_hash:
+        raise IdempotencyKeyReused()
+    booking = db.session.get(Booking, found.booking_id)
+    booking.receipt = json.loads(found.receipt)
+    return booking
+
+
+def _keep_key(key: _Idempotency, booking: Booking) -> None:
+    """Store the key with the booking's receipt, in the booking's transaction. Expired keys go
+    first (this one's among them, if it was used more than 24 hours ago): their rows would only
+    ever be ignored."""
+    db.session.execute(
+        sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < clock.now() - IDEMPOTENCY_TTL)
+        .execution_options(synchronize_session=False))
+    db.session.add(IdempotencyKey(key_hash=key.key_hash, request_hash=key.request_hash,
+                                  booking_id=booking.id, created_at=booking.created_at,
+                                  receipt=json.dumps(booking.receipt, ensure_ascii=False)))
+    db.session.flush()
+
+
+def receipt(booking: Booking) -> dict:
+    """What the booker is told when a booking is made (the API's 201 body), secret token included."""
+    return {"code": booking.code, "status": str(booking.status), "party_size": booking.party_size,
+            "waitlist_position": waitlist_position(booking), "manage_token": booking.manage_token}
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | None,
+                         submission: str | None) -> Booking:
+    if key is not None:
+        replayed = _replay(key)
+        if replayed is not None:
+            return replayed
     # What the checks need, as plain columns of one statement (no ORM objects: this is the rush's
     # hot path); the slot itself is read again, locked, below.
     found = db.session.execute(
@@ -400,7 +508,7 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
     day = _slot_day(starts_at)
     mine, held = _phone_holds(slot_id, phone, day)
     if mine is not None:
-        return db.session.get(Booking, mine), False
+        raise AlreadyBooked()
     # refuse early from what was just read; checked again under the lock
     _refuse_unless_open(slot_status, listed, closes_at or starts_at, event_status, lab_status)
     _refuse_over_cap(held)
@@ -426,20 +534,25 @@ def _book_in_transaction(slot_id: int, req: BookingRequest) -> tuple[Booking, bo
     # against millions of bookings) and book() draws again.
     booking = Booking(slot_id=slot.id, code=_new_code(), manage_token=secrets.token_urlsafe(32),
                       name=name, phone=phone, party_size=party, status=status, slot_day=day,
-                      created_at=now, consented_at=now)
+                      created_at=now, consented_at=now,
+                      submission_hash=_hash(submission) if submission else None)
     db.session.add(booking)
     db.session.flush()  # the unique indexes speak here (see book())
     if status == BookingStatus.waitlisted:
         # Under the slot's lock nobody else joins this line, and ids only grow: last in it.
         booking.known_position = slot.waitlisted_count
-    return booking, True
+    booking.receipt = receipt(booking)
+    if key is not None:
+        _keep_key(key, booking)
+    return booking
 
 
-def _with_columns(booking: Booking, created: bool) -> tuple[Booking, bool, dict]:
+def _with_columns(booking: Booking) -> tuple[Booking, dict]:
     """The booking's column values as the transaction leaves them (read before the commit),
-    with its known place in line."""
+    with its known place in line and its receipt."""
     values = {attr.key: getattr(booking, attr.key) for attr in sa.inspect(Booking).column_attrs}
-    return booking, created, {"columns": values, "position": booking.known_position}
+    return booking, {"columns": values, "position": booking.known_position,
+                     "receipt": booking.receipt}
 
 
 def _keep_columns(booking: Booking, kept: dict) -> None:
@@ -448,36 +561,64 @@ def _keep_columns(booking: Booking, kept: dict) -> None:
     for key, value in kept["columns"].items():
         set_committed_value(booking, key, value)
     booking.known_position = kept["position"]
+    booking.receipt = kept["receipt"]
 
 
-def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
-    """Confirm seats if they fit, else waitlist. Returns ``(booking, created)``: the same phone on
-    the same slot gets its active booking back with ``created=False`` and takes no more seats.
+def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = None,
+         submission: str | None = None) -> Booking:
+    """Confirm seats if they fit, else waitlist. A phone that already holds this slot raises
+    AlreadyBooked, which reveals nothing of the booking it found, and takes no seats.
+
+    With ``idempotency_key``, a request that repeats one of the last 24 hours with the same key
+    gets that request's booking back, with ``receipt`` as it was first given; the same key with
+    another request raises IdempotencyKeyReused, a malformed one BadIdempotencyKey. The returned
+    booking's ``receipt`` is the answer to give the booker (see :func:`receipt`).
+
+    ``submission`` is the booking form's value for this submission (see :func:`held_booking`);
+    only its hash is kept, on the booking, at no cost to the rush (no extra statement).
 
     Raises InvalidBooking (field errors), SlotNotFound, SlotUnavailable, BookingClosed,
-    DailyLimitReached or Busy. Commits.
+    AlreadyBooked, DailyLimitReached or Busy. Commits.
     """
     try:
         slot_id = int(slot_id)
     except (TypeError, ValueError):
         raise SlotNotFound() from None
+    key = None if idempotency_key is None else _Idempotency.of(idempotency_key, slot_id, request)
     for attempt in range(CODE_DRAWS):
         try:
-            booking, created, values = write_transaction(lambda: _with_columns(
-                *_book_in_transaction(slot_id, request)))
+            booking, values = write_transaction(lambda: _with_columns(
+                _book_in_transaction(slot_id, request, key, submission)))
             _keep_columns(booking, values)
-            return booking, created
+            return booking
         except IntegrityError:
-            # The transaction is rolled back, seats included. Either our own resubmission (two
-            # taps) won the race to the partial unique index on (slot, phone) — answer with its
-            # booking — or, astronomically rarely, the code was taken: draw again.
-            _name, phone, _party = validate_request(request, 10 ** 6)
-            existing = _active_for_phone(slot_id, phone)
-            if existing is not None:
-                return existing, False
+            # Rolled back, seats included. Another request won the race to a unique index: the
+            # same phone's (partial, on slot and phone), the same key's, or, astronomically
+            # rarely, the code's. The next attempt's checks answer as for any repeat: with
+            # AlreadyBooked, with the winner's booking for the same key, or with a new code.
             if attempt == CODE_DRAWS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def held_booking(slot_id: int, phone: Any, tokens: list[str],
+                 submission: str | None = None) -> Booking | None:
+    """After AlreadyBooked: the phone's active booking on the slot if the caller holds it, that
+    is, its manage token is one of ``tokens`` or it was made by this same ``submission`` (the
+    first of two taps); else None. Showing it then reveals nothing the caller did not have."""
+    try:
+        phone = normalise_phone(phone)
+    except ValueError:
+        return None
+    tokens = [t for t in tokens if isinstance(t, str) and _TOKEN.fullmatch(t)]
+    held = [Booking.manage_token.in_(tokens)] if tokens else []
+    if submission:
+        held.append(Booking.submission_hash == _hash(submission))
+    if not held:
+        return None
+    return db.session.execute(
+        sa.select(Booking).where(Booking.slot_id == slot_id, Booking.phone == phone,
+                                 Booking.status.in_(ACTIVE), sa.or_(*held))).scalars().first()
 
 
 # ---- waitlist, cancellation, capacity ------------------------------------------------------------

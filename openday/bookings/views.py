@@ -1,11 +1,13 @@
 """Citizens' booking pages: book a slot, manage (confirmation) page, .ics, cancel."""
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, session,
+                   url_for)
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event as CalendarEvent
 from markupsafe import Markup
@@ -15,7 +17,7 @@ from openday import clock
 from openday.bookings import service
 from openday.bookings.forms import BookingForm, CancelForm
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
-from openday.bookings.ratelimit import booking_limits
+from openday.bookings.ratelimit import booking_limits, token_guess_limit
 from openday.events.models import Event, EventStatus, Slot
 from openday.events.search import venue
 from openday.extensions import db
@@ -23,6 +25,15 @@ from openday.labs.models import LabStatus
 from openday.web import json_error, wants_json
 
 bp = Blueprint("bookings", __name__)
+
+# The browser's own bookings (SPEC §3) live in its session cookie, which is signed and HttpOnly:
+# their manage tokens, newest last, so a repeat from this browser is taken back to its booking.
+SESSION_BOOKINGS = "bookings"
+SESSION_BOOKINGS_MAX = 20
+# One random value per submission, kept in the session from the page that shows the form and
+# (hashed) on the booking it makes: two taps on the button send the same one (the cookie the
+# first answer sets has not arrived yet), so the second is taken to the first one's booking.
+SESSION_SUBMISSION = "booking_submission"
 
 
 @bp.app_errorhandler(service.Busy)
@@ -48,11 +59,35 @@ def _public_slot_or_404(slot_id: int) -> Slot:
     return slot
 
 
+def _remembered() -> list[str]:
+    tokens = session.get(SESSION_BOOKINGS)
+    return [t for t in tokens if isinstance(t, str)] if isinstance(tokens, list) else []
+
+
+def _remember(booking: Booking) -> None:
+    tokens = [t for t in _remembered() if t != booking.manage_token] + [booking.manage_token]
+    session[SESSION_BOOKINGS] = tokens[-SESSION_BOOKINGS_MAX:]
+    session[SESSION_SUBMISSION] = secrets.token_urlsafe(16)  # what this browser sends next is new
+
+
+def _submission() -> str:
+    submission = session.get(SESSION_SUBMISSION)
+    if not isinstance(submission, str):
+        submission = session[SESSION_SUBMISSION] = secrets.token_urlsafe(16)
+    return submission
+
+
+def _put_on_form(form: BookingForm, error: service.BookingError) -> None:
+    for name, message in error.fields.items():
+        getattr(form, name).errors = [message]
+
+
 @bp.route("/slots/<int:slot_id>/book", methods=["GET", "POST"])
 @booking_limits
 def book(slot_id: int):
     slot = _public_slot_or_404(slot_id)
     form = BookingForm()
+    submission = _submission()  # from the page on, so that both of two quick taps carry it
     problem: str | None = None
     # Refusals re-render the page with the reason (200, like every form here); only a missing
     # slot (404), a rate limit (429) or a busy database (503) answer otherwise.
@@ -65,20 +100,24 @@ def book(slot_id: int):
             name=form.name.data, phone=form.phone.data, party_size=form.party_size_value(),
             consent=bool(form.consent.data))
         try:
-            booking, created = service.book(slot.id, booking_request)
-        except service.InvalidBooking as exc:
-            for name, message in exc.fields.items():
-                getattr(form, name).errors = [message]
-        except service.DailyLimitReached as exc:
-            form.phone.errors = [exc.message]
+            booking = service.book(slot.id, booking_request, submission=submission)
+        except service.AlreadyBooked as exc:
+            own = service.held_booking(slot.id, booking_request.phone, _remembered(), submission)
+            if own is not None:
+                _remember(own)  # the answer to the second of two taps is the cookie that stays
+                flash(_("该手机号已预约过此场次，以下是您的预约。"), "info")
+                return redirect(url_for("bookings.manage", token=own.manage_token), 303)
+            _put_on_form(form, exc)
         except service.Busy:
             raise
         except service.BookingError as exc:
-            problem = exc.message
+            if exc.fields:
+                _put_on_form(form, exc)
+            else:
+                problem = exc.message
         else:
-            if not created:
-                flash(_("该手机号已预约过此场次，以下是您的预约。"), "info")
-            elif booking.status == BookingStatus.confirmed:
+            _remember(booking)
+            if booking.status == BookingStatus.confirmed:
                 flash(_("预约成功！请保存本页链接，凭预约码或二维码入场。"), "success")
             else:
                 flash(_("名额已满，您已进入候补名单。有人取消时将按顺序为您递补。"), "warning")
@@ -102,6 +141,7 @@ def _qr_svg(url: str) -> Markup:
 
 
 @bp.get("/bookings/<token>")
+@token_guess_limit
 def manage(token: str):
     """The confirmation page, which is also where a booking is managed (SPEC §5)."""
     booking = _booking_or_404(token)
@@ -126,6 +166,7 @@ def manage(token: str):
 
 @bp.post("/bookings/<token>")
 @bp.post("/bookings/<token>/cancel")
+@token_guess_limit
 def cancel(token: str):
     """The manage page's cancel button (POST with its CSRF token); back to the page after."""
     booking = _booking_or_404(token)
@@ -143,6 +184,7 @@ def cancel(token: str):
 
 
 @bp.get("/bookings/<token>.ics")
+@token_guess_limit
 def calendar(token: str):
     booking = _booking_or_404(token)
     slot = db.session.execute(

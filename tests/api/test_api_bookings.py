@@ -36,7 +36,7 @@ def test_lifecycle(client, db, create_slot):
     assert body["status"] == "confirmed" and body["party_size"] == 2 and body["waitlist_position"] is None
 
     repeat = client.post(url, json=payload(party_size=1))
-    assert repeat.status_code == 200 and repeat.get_json() == body
+    assert repeat.status_code == 409 and repeat.get_json()["error"]["code"] == "already_booked"
 
     waiting = client.post(url, json=payload(phone="13900139000", party_size=1)).get_json()
     assert waiting["status"] == "waitlisted" and waiting["waitlist_position"] == 1
@@ -56,6 +56,24 @@ def test_lifecycle(client, db, create_slot):
     assert promoted["status"] == "confirmed" and promoted["waitlist_position"] is None
     again = client.delete(f"/api/v1/bookings/{body['manage_token']}")
     assert again.status_code == 200 and again.get_json()["status"] == "cancelled"
+
+
+def test_a_strangers_repeat_of_the_phone_reveals_nothing_and_takes_no_seats(app, client, db, create_slot):
+    slot = create_slot(capacity=5, max_party=4)
+    url = f"/api/v1/slots/{slot.id}/bookings"
+    mine = client.post(url, json=payload(party_size=2)).get_json()
+
+    repeat = app.test_client().post(url, json=payload(name="陌生人", party_size=3))
+    assert repeat.status_code == 409
+    assert set(repeat.get_json()) == {"error"}
+    error = repeat.get_json()["error"]
+    assert error["code"] == "already_booked" and list(error["fields"]) == ["phone"]
+    text = repeat.get_data(as_text=True)
+    for secret in (mine["code"], mine["manage_token"], "赵六", "manage_token", "/bookings/"):
+        assert secret not in text
+    assert stored(db) == 1
+    db.session.refresh(slot)
+    assert slot.seats_taken == 2
 
 
 def test_checked_in_at_is_iso_with_offset(client, db, create_slot):

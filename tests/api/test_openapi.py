@@ -86,9 +86,29 @@ def test_real_responses_match_the_documented_schemas(client, db, document, creat
     assert stats.status_code == 200
     check(document, "Stats", stats.get_json())
 
-    for bad in (client.get("/api/v1/slots?city=长纱"), client.get("/api/v1/slots?page=0"),
+    key = {"Idempotency-Key": "5f0c7a52-8d7e-4a43-9a55-2c1b6a0e9b11"}
+    keyed = client.post(url, json={**body, "phone": "13800138002"}, headers=key)
+    check(document, "BookingCreated", keyed.get_json())
+    assert client.post(url, json={**body, "phone": "13800138002"}, headers=key).get_data() == keyed.get_data()
+    for bad in (client.post(url, json={**body, "phone": "13800138001"}),       # already_booked
+                client.post(url, json={**body, "phone": "13800138003"}, headers=key),  # key reused
+                client.post(url, json=body, headers={"Idempotency-Key": "short"}),
+                client.get("/api/v1/slots?city=长纱"), client.get("/api/v1/slots?page=0"),
                 client.get("/api/v1/slots/999999"), client.post(url, json={"name": 1}),
                 client.post(url, data=b"{", content_type="application/json"),
                 client.get("/api/v1/bookings/" + "x" * 43)):
         assert 400 <= bad.status_code < 500
         check(document, "Error", bad.get_json())
+
+
+def test_booking_documents_the_repeat_and_the_idempotency_key(document):
+    operation = document["paths"]["/slots/{slot_id}/bookings"]["post"]
+    header = next(p for p in operation["parameters"] if p["in"] == "header")
+    assert header["name"] == "Idempotency-Key" and header["required"] is False
+    responses = operation["responses"]
+    assert "200" not in responses  # a repeat is never answered with a booking
+    assert "already_booked" in responses["409"]["description"]
+    assert "idempotency_key_reused" in responses["422"]["description"]
+    assert "bad_idempotency_key" in responses["400"]["description"]
+    for method in ("get", "delete"):
+        assert "429" in document["paths"]["/bookings/{manage_token}"][method]["responses"]

@@ -17,7 +17,7 @@ def next_phone() -> str:
 
 @pytest.fixture
 def book(app):
-    """book(slot, party_size=1, phone=None, name="张三") → (booking, created) via the service."""
+    """book(slot, party_size=1, phone=None, name="张三") → the Booking, via the service."""
     def do(slot, party_size: int = 1, phone: str | None = None, name: str = "张三", consent=True):
         request = service.BookingRequest(name=name, phone=phone or next_phone(),
                                          party_size=party_size, consent=consent)

@@ -25,7 +25,7 @@ def test_one_phone_is_limited_tightly_through_the_api(client, create_slot):
     allowed = per_minute(ratelimit.PER_PHONE)
     answers = [client.post(url, json=body("+86 13800138000" if i % 2 else "13800138000")).status_code
                for i in range(allowed + 1)]
-    assert answers[:allowed] == [201] + [200] * (allowed - 1)
+    assert answers[:allowed] == [201] + [409] * (allowed - 1)  # already_booked, yet counted
     assert answers[-1] == 429
     limited = client.post(url, json=body("13800138000"))
     assert limited.get_json()["error"]["code"] == "rate_limited"
@@ -49,3 +49,26 @@ def test_the_form_is_limited_per_phone_too(client, create_slot):
     statuses = [client.submit(url, form).status_code for _ in range(allowed + 1)]
     assert statuses[:allowed] == [303] * allowed and statuses[-1] == 429
     assert client.get(url).status_code == 200  # reading the form is never limited
+
+
+def test_guessing_manage_tokens_is_throttled_per_address(app, client, db, create_slot):
+    from openday.bookings import service
+    app.config["OPENDAY_TOKEN_MISS_LIMIT"] = "3 per minute"
+    booking = service.book(create_slot().id, service.BookingRequest("孙八", "13800138000", 1, True))
+    own = f"/bookings/{booking.manage_token}"
+    # the citizen's own page, however often it is opened, never counts
+    assert {client.get(own).status_code for _ in range(5)} == {200}
+    guesses = ["/bookings/" + "a" * 43, "/bookings/" + "b" * 43 + ".ics",
+               "/api/v1/bookings/" + "c" * 43]
+    assert [client.get(url).status_code for url in guesses] == [404, 404, 404]
+    # misses on the pages and the API add up: the address is refused everywhere now
+    refused = client.delete("/api/v1/bookings/" + "d" * 43)
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    assert client.get(own).status_code == 429
+    assert client.get(f"/api/v1/bookings/{booking.manage_token}").status_code == 429
+    # another address is not held back by this one's guesses
+    elsewhere = app.test_client()
+    environ = {"REMOTE_ADDR": "203.0.113.9"}
+    assert elsewhere.get(own, environ_base=environ).status_code == 200
+    assert elsewhere.get(guesses[0], environ_base=environ).status_code == 404
+

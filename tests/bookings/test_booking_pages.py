@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -129,14 +131,113 @@ def test_non_numeric_party_size_is_a_field_error(client, db, create_slot):
     assert 'id="party_size-error"' in response.get_data(as_text=True)
 
 
-def test_same_phone_twice_shows_the_same_booking(client, db, create_slot):
+def test_same_phone_twice_from_the_same_browser_goes_back_to_its_booking(client, db, create_slot):
     slot = create_slot()
     first = client.submit(f"/slots/{slot.id}/book", form(phone="13800138000"))
     second = client.submit(f"/slots/{slot.id}/book", form(phone="+86 13800138000", party_size="1"))
+    assert second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     assert only_booking(db).party_size == 2
+    db.session.refresh(only_booking(db).slot)
+    assert only_booking(db).slot.seats_taken == 2
     html = client.get(second.headers["Location"]).get_data(as_text=True)
     assert "已预约过此场次" in html
+
+
+def test_a_strangers_repeat_on_the_form_reveals_nothing_and_takes_no_seats(app, client, db, create_slot):
+    slot = create_slot(capacity=5)
+    client.submit(f"/slots/{slot.id}/book", form(name="李四", phone="13800138000", party_size="2"))
+    booking = only_booking(db)
+
+    stranger = app.test_client()
+    response = stranger.submit(f"/slots/{slot.id}/book",
+                               form(name="王五", phone="138-0013-8000", party_size="3"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "该手机号已预约过此场次" in html and 'id="phone-error"' in html
+    for secret in (booking.code, booking.manage_token, "李四", "/bookings/"):
+        assert secret not in html
+    assert only_booking(db).id == booking.id
+    db.session.refresh(slot)
+    assert slot.seats_taken == 2
+    # and the stranger's browser was given nothing to come back with
+    with stranger.session_transaction() as kept:
+        assert booking.manage_token not in kept.get("bookings", [])
+
+
+def test_the_refusal_speaks_the_readers_language(client, db, create_slot):
+    slot = create_slot()
+    # booked elsewhere (this test's first request must be the English one: the locale is
+    # remembered on the app context the test keeps)
+    service.book(slot.id, service.BookingRequest("李四", "13800138000", 1, True))
+    html = client.submit(f"/slots/{slot.id}/book?lang=en", form()).get_data(as_text=True)
+    assert "already has a booking for this session" in html
+
+
+def _two_taps(app, slot_id: int, data: dict, together: bool):
+    """Two POSTs of one form by one browser: both carry the cookie the form's page left, since the
+    first answer's cookie has not arrived when the second tap is sent."""
+    first_tap = app.test_client()
+    url = f"/slots/{slot_id}/book"
+    data = {**data, "csrf_token": first_tap.csrf_token(url)}
+    second_tap = app.test_client()
+    second_tap.set_cookie("session", first_tap.get_cookie("session").value)
+    if not together:
+        return first_tap.post(url, data=data), second_tap.post(url, data=data)
+    barrier = threading.Barrier(2)
+
+    def tap(browser):
+        barrier.wait(timeout=30)
+        return browser.post(url, data=data)
+
+    with ThreadPoolExecutor(2) as pool:
+        return tuple(pool.map(tap, (first_tap, second_tap)))
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["one-after-the-other", "at-once"])
+def test_a_double_tap_lands_both_answers_on_the_one_booking(app, db, create_slot, together):
+    slot = create_slot(capacity=5)
+    db.session.rollback()
+    first, second = _two_taps(app, slot.id, form(), together)
+    booking = only_booking(db)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert first.headers["Location"].endswith(f"/bookings/{booking.manage_token}")
+    db.session.refresh(slot)
+    assert slot.seats_taken == 2
+    # whichever answer's cookie the browser keeps, it holds the booking
+    for answer in (first, second):
+        browser = app.test_client()
+        browser.set_cookie("session", answer.headers["Set-Cookie"].split(";")[0].split("=", 1)[1])
+        with browser.session_transaction() as kept:
+            assert kept["bookings"] == [booking.manage_token]
+
+
+def test_the_same_browser_books_again_after_cancelling(client, db, create_slot):
+    slot = create_slot()
+    first = client.submit(f"/slots/{slot.id}/book", form())
+    manage = first.headers["Location"]
+    client.submit(manage + "/cancel", {}, form_url=manage)
+    again = client.submit(f"/slots/{slot.id}/book", form())
+    assert again.status_code == 303 and again.headers["Location"] != manage
+    db.session.rollback()
+    statuses = db.session.execute(sa.select(Booking.status).order_by(Booking.id)).scalars().all()
+    assert statuses == [BookingStatus.cancelled, BookingStatus.confirmed]
+
+
+def test_the_browser_keeps_its_newest_twenty_bookings_in_an_httponly_cookie(client, db, create_slot):
+    slots = [create_slot(capacity=5) for _ in range(3)]
+    tokens = []
+    for i in range(22):
+        response = client.submit(f"/slots/{slots[i % 3].id}/book", form(phone=f"1390000{i:04d}"))
+        tokens.append(response.headers["Location"].rsplit("/", 1)[1])
+        cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    with client.session_transaction() as kept:
+        assert kept["bookings"] == tokens[-20:]
+    # the one it forgot is a stranger's now: told, not shown
+    html = client.submit(f"/slots/{slots[0].id}/book", form(phone="13900000000")).get_data(as_text=True)
+    assert "该手机号已预约过此场次" in html and tokens[0] not in html
 
 
 def test_full_slot_waitlists_and_says_so(client, db, create_slot):
@@ -220,7 +321,7 @@ def test_busy_database_answers_503_with_retry_after(client, db, create_slot, mon
 @pytest.fixture
 def book_via_service(app):
     def do(slot, phone="13800138000"):
-        booking, _ = service.book(slot.id, service.BookingRequest("王五", phone, 1, True))
+        booking = service.book(slot.id, service.BookingRequest("王五", phone, 1, True))
         return booking
     return do
 

@@ -59,12 +59,12 @@ def test_invalid_requests_name_the_field_and_store_nothing(db, create_slot, fiel
 
 def test_name_is_trimmed_and_forty_characters_fit(db, create_slot, book):
     slot = create_slot()
-    booking, _ = book(slot, name="  " + "张" * 40 + "  ")
+    booking = book(slot, name="  " + "张" * 40 + "  ")
     assert booking.name == "张" * 40
 
 
 def test_stored_phone_is_normalised(db, create_slot, book):
-    booking, _ = book(create_slot(), phone="+86 139-0000-1111")
+    booking = book(create_slot(), phone="+86 139-0000-1111")
     assert booking.phone == "13900001111"
 
 
@@ -72,7 +72,7 @@ def test_stored_phone_is_normalised(db, create_slot, book):
 
 def test_code_and_token_shapes(db, create_slot, book):
     slot = create_slot(capacity=50)
-    bookings = [book(slot)[0] for _ in range(20)]
+    bookings = [book(slot) for _ in range(20)]
     for booking in bookings:
         assert re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", booking.code)
         assert not set(booking.code) & set("0O1I")
@@ -84,15 +84,15 @@ def test_code_and_token_shapes(db, create_slot, book):
 
 def test_code_collision_draws_another(db, create_slot, book, monkeypatch):
     slot = create_slot()
-    first, _ = book(slot)
+    first = book(slot)
     draws = iter([first.code, first.code, "ABCDEFGH"])
     monkeypatch.setattr(service, "_new_code", lambda: next(draws))
-    second, created = book(slot)
-    assert created and second.code == "ABCDEFGH"
+    second = book(slot)
+    assert second.code == "ABCDEFGH" and second.id != first.id
 
 
 def test_find_by_code_and_token(db, create_slot, book):
-    booking, _ = book(create_slot())
+    booking = book(create_slot())
     assert service.find_by_code(booking.code.lower()).id == booking.id
     assert service.find_by_code(f" {booking.code[:4]}-{booking.code[4:]} ").id == booking.id
     assert service.find_by_token(booking.manage_token).id == booking.id
@@ -102,7 +102,7 @@ def test_find_by_code_and_token(db, create_slot, book):
 
 
 def test_checkin_url_is_absolute(app, db, create_slot, book):
-    booking, _ = book(create_slot())
+    booking = book(create_slot())
     with app.test_request_context("/", base_url="https://openday.example.cn"):
         assert service.checkin_url(booking) == \
             f"https://openday.example.cn/lab/checkin?code={booking.code}"
@@ -118,7 +118,7 @@ def test_a_just_waitlisted_booking_knows_its_place_and_forgets_it_when_the_line_
     book(slot)
     known = []
     for _ in range(3):
-        booking, _created = book(slot)
+        booking = book(slot)
         known.append(booking.known_position)
         db.session.expire(booking)  # forget it: the count from the database must agree
         assert booking.known_position is None
@@ -127,7 +127,7 @@ def test_a_just_waitlisted_booking_knows_its_place_and_forgets_it_when_the_line_
     first_waiting = db.session.execute(sa.select(Booking).where(
         Booking.slot_id == slot.id, Booking.status == BookingStatus.waitlisted)
         .order_by(Booking.id)).scalars().first()
-    last, _ = book(slot)
+    last = book(slot)
     assert last.known_position == 4
     service.cancel(first_waiting)
     assert service.waitlist_position(last) == 3  # the commit made it forget the 4
@@ -135,8 +135,8 @@ def test_a_just_waitlisted_booking_knows_its_place_and_forgets_it_when_the_line_
 
 def test_waitlist_positions_follow_arrival(db, create_slot, book, counters):
     slot = create_slot(capacity=2, max_party=2)
-    full, _ = book(slot, 2)
-    waiting = [book(slot, 1)[0] for _ in range(3)]
+    full = book(slot, 2)
+    waiting = [book(slot, 1) for _ in range(3)]
     assert full.status == BookingStatus.confirmed
     assert [b.status for b in waiting] == [BookingStatus.waitlisted] * 3
     assert [service.waitlist_position(b) for b in waiting] == [1, 2, 3]
@@ -149,11 +149,11 @@ def test_waitlist_positions_follow_arrival(db, create_slot, book, counters):
 
 def test_cancellation_promotes_in_arrival_order_skipping_parties_that_do_not_fit(db, create_slot, book, counters):
     slot = create_slot(capacity=4, max_party=4)
-    a, _ = book(slot, 2)
-    b, _ = book(slot, 2)
-    c, _ = book(slot, 3)  # waits first, too big for two freed seats
-    d, _ = book(slot, 1)
-    e, _ = book(slot, 1)
+    a = book(slot, 2)
+    b = book(slot, 2)
+    c = book(slot, 3)  # waits first, too big for two freed seats
+    d = book(slot, 1)
+    e = book(slot, 1)
     assert [x.status for x in (a, b, c, d, e)] == ["confirmed", "confirmed", "waitlisted",
                                                    "waitlisted", "waitlisted"]
     promoted = service.cancel(a)
@@ -172,7 +172,7 @@ def test_cancellation_promotes_in_arrival_order_skipping_parties_that_do_not_fit
 def test_cancelling_a_waitlisted_booking_frees_no_seats(db, create_slot, book, counters):
     slot = create_slot(capacity=1, max_party=1)
     book(slot)
-    waiting, _ = book(slot)
+    waiting = book(slot)
     assert service.cancel(waiting) == []
     assert db.session.get(Booking, waiting.id).status == BookingStatus.cancelled
     assert counters(slot) == {"seats_taken": 1, "confirmed_count": 1, "waitlisted_count": 0,
@@ -181,7 +181,7 @@ def test_cancelling_a_waitlisted_booking_frees_no_seats(db, create_slot, book, c
 
 def test_cancelling_twice_changes_nothing(db, create_slot, book, counters):
     slot = create_slot(capacity=2)
-    booking, _ = book(slot, 2)
+    booking = book(slot, 2)
     service.cancel(booking)
     service.cancel(db.session.get(Booking, booking.id))
     assert counters(slot)["seats_taken"] == 0
@@ -191,13 +191,13 @@ def test_cancelling_twice_changes_nothing(db, create_slot, book, counters):
 
 def test_citizen_cannot_cancel_after_check_in_or_start(db, create_slot, book):
     slot = create_slot(capacity=5)
-    booking, _ = book(slot)
+    booking = book(slot)
     booking.checked_in_at = clock.now()
     db.session.commit()
     with pytest.raises(service.NotCancellable):
         service.cancel(booking)
     late_slot = create_slot(capacity=5)
-    late, _ = book(late_slot)
+    late = book(late_slot)
     late_slot.starts_at = clock.now() - timedelta(minutes=5)
     late_slot.ends_at = clock.now() + timedelta(hours=1)
     db.session.commit()
@@ -207,30 +207,35 @@ def test_citizen_cannot_cancel_after_check_in_or_start(db, create_slot, book):
     assert db.session.get(Booking, late.id).status == BookingStatus.cancelled
 
 
-# ---- idempotency ---------------------------------------------------------------------------------
+# ---- one booking per phone per slot --------------------------------------------------------------
 
-def test_same_phone_same_slot_returns_the_same_booking(db, create_slot, book, counters):
+def test_same_phone_same_slot_is_already_booked_and_takes_no_seats(db, create_slot, book, counters):
     slot = create_slot(capacity=10)
-    first, created = book(slot, 2, phone="13700001111")
-    again, created_again = book(slot, 3, phone="+86 137-0000-1111")
-    assert created and not created_again
-    assert again.id == first.id and again.code == first.code and again.party_size == 2
+    first = book(slot, 2, phone="13700001111")
+    with pytest.raises(service.AlreadyBooked) as caught:
+        book(slot, 3, phone="+86 137-0000-1111")
+    error = caught.value
+    assert error.status == 409 and error.code == "already_booked"
+    assert set(error.fields) == {"phone"}
+    told = " ".join([error.message, *error.fields.values(), str(error)])
+    for secret in (first.code, first.manage_token, first.name):
+        assert secret not in told
     assert counters(slot)["seats_taken"] == 2
     assert count_bookings(db) == 1
 
 
 def test_same_phone_may_book_again_after_cancelling(db, create_slot, book):
     slot = create_slot(capacity=10)
-    first, _ = book(slot, phone="13700001111")
+    first = book(slot, phone="13700001111")
     service.cancel(first)
-    second, created = book(slot, phone="13700001111")
-    assert created and second.id != first.id
+    second = book(slot, phone="13700001111")
+    assert second.id != first.id and second.status == "confirmed"
 
 
-def test_a_lost_insert_race_returns_the_winner(db, create_slot, book, monkeypatch):
+def test_a_lost_insert_race_is_already_booked(db, create_slot, book, monkeypatch):
     """The partial unique index stops a second active booking even when the check missed it."""
     slot = create_slot(capacity=10)
-    winner, _ = book(slot, phone="13700002222")
+    book(slot, phone="13700002222")
     calls = {"n": 0}
     original = service._phone_holds
 
@@ -240,12 +245,42 @@ def test_a_lost_insert_race_returns_the_winner(db, create_slot, book, monkeypatc
         return (None, held) if calls["n"] == 1 else (mine, held)
 
     monkeypatch.setattr(service, "_phone_holds", first_call_misses)
-    again, created = book(slot, phone="13700002222")
-    assert not created and again.id == winner.id
-    assert calls["n"] == 1  # the check did miss: the index answered
+    with pytest.raises(service.AlreadyBooked):
+        book(slot, phone="13700002222")
+    assert calls["n"] == 2  # the first check missed, the index refused, the retry's check saw it
     db.session.rollback()
     db.session.refresh(slot)
     assert slot.seats_taken == 1 and count_bookings(db) == 1
+
+
+def test_a_lost_insert_race_with_a_key_answers_with_the_winners_booking(db, create_slot, monkeypatch):
+    """Our own earlier request (same key) committed between our checks and our insert: the index
+    refuses the insert, and the retry answers with that booking's receipt, not AlreadyBooked."""
+    slot = create_slot(capacity=10)
+    request = service.BookingRequest("张三", "13700003333", 2, True)
+    key = "0b8f6a8e-6d2c-4f1e-9a7b-3c2d1e0f9a8b"
+    winner = service.book(slot.id, request, idempotency_key=key)
+    real_replay, real_holds = service._replay, service._phone_holds
+    missed = {"replay": 0, "holds": 0}
+
+    def replay_misses_once(k):
+        missed["replay"] += 1
+        return None if missed["replay"] == 1 else real_replay(k)
+
+    def holds_misses_once(slot_id, phone, day):
+        missed["holds"] += 1
+        mine, held = real_holds(slot_id, phone, day)
+        return (None, held) if missed["holds"] == 1 else (mine, held)
+
+    monkeypatch.setattr(service, "_replay", replay_misses_once)
+    monkeypatch.setattr(service, "_phone_holds", holds_misses_once)
+    again = service.book(slot.id, request, idempotency_key=key)
+    assert missed == {"replay": 2, "holds": 1}  # the index spoke, then the key answered
+    assert again.id == winner.id and again.receipt == winner.receipt
+    assert again.receipt["manage_token"] == winner.manage_token
+    db.session.rollback()
+    db.session.refresh(slot)
+    assert slot.seats_taken == 2 and count_bookings(db) == 1
 
 
 # ---- what cannot be booked -----------------------------------------------------------------------
@@ -269,7 +304,7 @@ def test_booking_closes_early_when_the_lab_says_so(db, create_slot, book):
     with pytest.raises(service.BookingClosed):
         book(slot)
     open_slot = create_slot(booking_closes_at=clock.now() + timedelta(hours=1))
-    assert book(open_slot)[1]
+    assert book(open_slot).status == "confirmed"
 
 
 def test_cancelled_slot_event_unlisted_or_suspended_lab_cannot_be_booked(db, create_event, create_slot,
@@ -289,8 +324,8 @@ def test_cancelled_slot_event_unlisted_or_suspended_lab_cannot_be_booked(db, cre
 def test_capacity_never_below_seats_taken_and_growth_promotes(db, create_slot, book, counters):
     slot = create_slot(capacity=3, max_party=3)
     book(slot, 3)
-    w1, _ = book(slot, 2)
-    w2, _ = book(slot, 1)
+    w1 = book(slot, 2)
+    w2 = book(slot, 1)
     with pytest.raises(service.CapacityError):
         service.change_capacity(slot, 2)
     with pytest.raises(service.CapacityError):
@@ -362,8 +397,8 @@ def test_locked_database_then_free_succeeds(db, create_slot, monkeypatch):
 
     monkeypatch.setattr(service, "_book_in_transaction", locked_once)
     monkeypatch.setattr(service.time, "sleep", lambda _s: None)
-    booking, created = service.book(slot.id, service.BookingRequest("张三", "13800138000", 1, True))
-    assert created and attempts["n"] == 2
+    booking = service.book(slot.id, service.BookingRequest("张三", "13800138000", 1, True))
+    assert booking.status == "confirmed" and attempts["n"] == 2
 
 
 def test_other_database_errors_are_not_swallowed(db, create_slot, monkeypatch):

@@ -34,6 +34,10 @@ def phone(i: int) -> str:
     return f"1390000{i:04d}"
 
 
+def key(i: int) -> str:
+    return f"client-{i:04d}-0f3c9a7e"
+
+
 def party(i: int) -> int:
     return 1 + i % 2
 
@@ -200,10 +204,12 @@ def server(app, tmp_path):
     log.close()
 
 
-def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
+def http(method: str, url: str, body: dict | None = None, key: str | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -219,20 +225,26 @@ def test_several_processes_never_oversell(app, db, create_slot, counters, server
     def one(i: int):
         barrier.wait(timeout=30)
         return http("POST", f"{server}/api/v1/slots/{slot_id}/bookings", {
-            "name": f"市民{i}", "phone": phone(i), "party_size": party(i), "consent": True})
+            "name": f"市民{i}", "phone": phone(i), "party_size": party(i), "consent": True},
+            key=key(i))
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         answers = list(pool.map(one, range(CLIENTS)))
     assert {status for status, _ in answers} == {201}
     rows = check_after_arrivals(db, counters, slot_id, answers)
 
-    # Resubmissions from every client at once: the same bookings come back, no seat moves.
+    # Resubmissions from every client at once, twice each, into any worker: with the key, the
+    # first answer again; without it, already_booked and nothing else. No seat moves.
+    def resubmit(n: int):
+        i, keyed = n % CLIENTS, n < CLIENTS
+        body = {"name": f"市民{i}", "phone": phone(i), "party_size": party(i), "consent": True}
+        return http("POST", f"{server}/api/v1/slots/{slot_id}/bookings", body,
+                    key=key(i) if keyed else None)
+
     with ThreadPoolExecutor(CLIENTS) as pool:
-        again = list(pool.map(lambda i: http("POST", f"{server}/api/v1/slots/{slot_id}/bookings", {
-            "name": f"市民{i}", "phone": phone(i), "party_size": party(i), "consent": True}),
-            range(CLIENTS)))
-    assert {status for status, _ in again} == {200}
-    assert [body["code"] for _s, body in again] == [body["code"] for _s, body in answers]
+        again = list(pool.map(resubmit, range(2 * CLIENTS)))
+    assert again[:CLIENTS] == answers
+    assert {(status, body["error"]["code"]) for status, body in again[CLIENTS:]} == {(409, "already_booked")}
     assert statuses(db, slot_id) == rows
 
     # Cancel five confirmed bookings from five processes' worth of clients at once.

@@ -47,7 +47,7 @@ def booked(app):
     from openday.bookings import service
 
     def do(slot, party_size: int = 1, name: str = "王小明", phone: str | None = None) -> Booking:
-        booking, _created = service.book(slot.id, service.BookingRequest(
+        booking = service.book(slot.id, service.BookingRequest(
             name=name, phone=phone or str(next(_phones)), party_size=party_size, consent=True))
         return booking
     return do

@@ -72,7 +72,7 @@ def test_lab_creates_an_event_with_two_slots_and_checks_a_booking_in(
     check_page(page)
 
     # A citizen books the morning slot.
-    booking, _created = service.book(slots[0].id, service.BookingRequest("韩梅梅", "13900139000", 3, True))
+    booking = service.book(slots[0].id, service.BookingRequest("韩梅梅", "13900139000", 3, True))
     code, slot_id = booking.code, slots[0].id
     db.session.rollback()
 

@@ -40,8 +40,7 @@ def book(app):
     def do(slot, party_size: int = 1, phone: str | None = None, name: str = "李四"):
         request = service.BookingRequest(name=name, phone=phone or str(next(_phones)),
                                          party_size=party_size, consent=True)
-        booking, _created = service.book(slot.id, request)
-        return booking
+        return service.book(slot.id, request)
     return do
 
 

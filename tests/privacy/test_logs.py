@@ -124,7 +124,7 @@ def backend() -> str:
 def test_gunicorn_access_and_error_logs_carry_no_token_or_phone(app, db, tmp_path, create_slot):
     slot = create_slot(capacity=2)
     from openday.bookings import service
-    booking, _created = service.book(slot.id, service.BookingRequest(NAME, PHONE, 1, True))
+    booking = service.book(slot.id, service.BookingRequest(NAME, PHONE, 1, True))
     token, slot_id = booking.manage_token, slot.id
     db.session.remove()
     access, errors = tmp_path / "access.log", tmp_path / "error.log"

@@ -26,7 +26,7 @@ def booked(campaign, create_campaign, create_lab, create_event, create_slot):
         new_slot = create_slot(event=create_event(lab=lab, campaign_id=current.id))
 
         def book(slot, name, phone, party):
-            return service.book(slot.id, service.BookingRequest(name, phone, party, True))[0]
+            return service.book(slot.id, service.BookingRequest(name, phone, party, True))
         kept = book(old_slot, "张三", "13800138001", 2)
         waitlisted = book(old_slot, "李四", "13800138002", 2)
         gone = book(old_slot, "王五", "13800138003", 1)
