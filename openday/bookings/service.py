@@ -620,6 +620,11 @@ def checkin_url(booking: Booking) -> str:
     return f"{_public_root()}/lab/checkin?code={booking.code}"
 
 
+def public_url(path: str) -> str:
+    """Absolute URL of ``path`` under the public address (OPENDAY_PUBLIC_URL, else the request's)."""
+    return f"{_public_root()}{path}"
+
+
 def manage_url(booking: Booking) -> str:
     """Absolute URL of the citizen's manage page (secret: it carries the token)."""
     return f"{_public_root()}/bookings/{booking.manage_token}"
