@@ -80,6 +80,39 @@ class RedactingLogger(Logger):
 logger_class = RedactingLogger
 
 
+# ---- Metrics (openday/metrics.py): one Prometheus view over every worker -------------------------
+# prometheus_client's multiprocess mode: each worker writes its samples to files in this directory
+# and a scrape of any worker adds them all up. It must be set here, in the master, before a worker
+# imports prometheus_client; a directory of a previous run's files would add its counts in, so the
+# master empties it on start, and a dead worker's live gauges are dropped when it exits.
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="openday-metrics-")
+# Only prometheus_client's own files: an operator's directory may hold anything else.
+_METRICS_FILE = re.compile(r"^(counter|histogram|summary|gauge_[a-z]+)_\d+\.db$")
+
+
+def on_starting(server):
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if _METRICS_FILE.match(name):
+            os.unlink(os.path.join(directory, name))
+
+
+def on_exit(server):
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def post_worker_init(worker):
     # Flask logs through its default handler (to wsgi.errors, i.e. gunicorn's error log) and the
     # app's own loggers propagate to it: filter there too.

@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.attributes import set_committed_value
 
-from openday import clock
+from openday import clock, metrics
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.database import write_transaction_options
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
@@ -432,6 +432,7 @@ def _keep_columns(booking: Booking, kept: dict) -> None:
     booking.known_position = kept["position"]
 
 
+@metrics.count_bookings(BookingError)
 def book(slot_id: int, request: BookingRequest) -> tuple[Booking, bool]:
     """Confirm seats if they fit, else waitlist. Returns ``(booking, created)``: the same phone on
     the same slot gets its active booking back with ``created=False`` and takes no more seats.
