@@ -5,7 +5,8 @@
   (``/bookings/<token>``), never the raw path, so a manage token never becomes a label and the
   series stay few;
 - ``openday_bookings_total{outcome}``: ``confirmed``, ``waitlisted``, ``repeat`` (the same phone's
-  active booking answered again) or the refusal's stable code (``slot_full``, ``daily_limit``…).
+  active booking answered again) or the refusal's stable code (``booking_closed``, ``daily_limit``,
+  ``busy``…).
 
 Under gunicorn each worker is its own process: openday/gunicorn_conf.py sets
 PROMETHEUS_MULTIPROC_DIR before the workers start, every worker writes its samples there and a
