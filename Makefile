@@ -11,17 +11,31 @@ BOOTSTRAP_VERSION := 5.3.9
 ECHARTS_VERSION := 6.1.0
 AXE_VERSION := 4.14.1
 
-.PHONY: run test install install-test vendor migrate bench clean translations messages
+.PHONY: run test install install-test vendor migrate bench clean translations messages lint lock
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; $${PYTHON:-$(PYTHON)} -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]'
+# Installs the exact versions of requirements.lock (dev tools and the build backend included),
+# then openday itself on top without resolving anything again. The build uses the locked
+# setuptools and Babel (no isolation), so it needs no index and compiles the catalogues.
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py requirements.lock
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+# Recompiles requirements.lock from the ranges in pyproject.toml (runtime and the dev extra),
+# keeping every pin that still fits; `make lock LOCK_ARGS=--upgrade` takes the newest releases.
+lock: $(BIN)/python
+	@test -x $(BIN)/pip-compile || $(BIN)/pip install -q pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --strip-extras \
+	  --allow-unsafe --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) -o requirements.lock pyproject.toml
+
+lint: install
+	$(BIN)/ruff check .
 
 instance/secret_key:
 	@mkdir -p instance
@@ -52,7 +66,7 @@ install-test: install
 	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-test: install-test translations
+test: install-test translations lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 vendor:

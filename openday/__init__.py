@@ -8,7 +8,7 @@ from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from openday import config as settings, database, extensions, web
+    from openday import config as settings, database, extensions, metrics, web
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     _trust_proxies_and_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     database.configure(app)
+    metrics.init_app(app)  # first, so its timer starts before any other hook runs
     web.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(

@@ -44,7 +44,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.attributes import set_committed_value
 
-from openday import clock
+from openday import clock, metrics
 from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
 from openday.database import fault_reason, write_transaction_options
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
@@ -564,6 +564,7 @@ def _keep_columns(booking: Booking, kept: dict) -> None:
     booking.receipt = kept["receipt"]
 
 
+@metrics.count_bookings(BookingError)
 def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = None,
          submission: str | None = None) -> Booking:
     """Confirm seats if they fit, else waitlist. A phone that already holds this slot raises
@@ -777,6 +778,11 @@ def _public_root() -> str:
 def checkin_url(booking: Booking) -> str:
     """Absolute URL of the lab's check-in page for this booking (what the QR code encodes)."""
     return f"{_public_root()}/lab/checkin?code={booking.code}"
+
+
+def public_url(path: str) -> str:
+    """Absolute URL of ``path`` under the public address (OPENDAY_PUBLIC_URL, else the request's)."""
+    return f"{_public_root()}{path}"
 
 
 def manage_url(booking: Booking) -> str:
