@@ -74,7 +74,7 @@ class Bookers:
                     request = service.BookingRequest(name="访客", phone=f"139{number:08d}",
                                                      party_size=1, consent=True)
                     try:
-                        booking, _created = service.book(slot_id, request)
+                        booking = service.book(slot_id, request)
                     except service.Busy:
                         continue  # SQLite's writer lock timed out under the load: try the next one
                     with self.lock:
