@@ -10,6 +10,7 @@ export FLASK_APP := wsgi
 BOOTSTRAP_VERSION := 5.3.9
 ECHARTS_VERSION := 6.1.0
 AXE_VERSION := 4.14.1
+ESBUILD_VERSION := 0.28.2
 
 .PHONY: run test install install-test vendor migrate bench clean translations messages
 
@@ -55,19 +56,31 @@ install-test: install
 test: install-test translations
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# Phones get trimmed builds: Bootstrap's CSS, its JavaScript for the header only (collapse and
+# dropdown, static/vendor/src/bootstrap-nav.js) and ECharts with only the charts the stats pages
+# draw (static/vendor/src/echarts.js), both bundled by esbuild.
 vendor:
 	rm -rf vendor-build.tmp && mkdir -p vendor-build.tmp
 	cd vendor-build.tmp && echo "{\"name\":\"openday-vendor\",\"private\":true}" > package.json && npm install --no-audit --no-fund --ignore-scripts \
-	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) axe-core@$(AXE_VERSION) >/dev/null
+	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) esbuild@$(ESBUILD_VERSION) axe-core@$(AXE_VERSION) >/dev/null
+	cd vendor-build.tmp && node node_modules/esbuild/install.js >/dev/null
 	mkdir -p static/vendor/bootstrap static/vendor/echarts tests/assets/axe-core
+	cp static/vendor/src/*.js vendor-build.tmp/
+	cd vendor-build.tmp && ./node_modules/.bin/esbuild bootstrap-nav.js --bundle --minify --format=iife \
+	  --target=es2017 --legal-comments=none --alias:@popperjs/core=./popper-stub.js \
+	  --banner:js='/*! Bootstrap v$(BOOTSTRAP_VERSION) collapse + dropdown (https://getbootstrap.com), MIT */' \
+	  --outfile=../static/vendor/bootstrap/bootstrap.nav.min.js
+	cd vendor-build.tmp && ./node_modules/.bin/esbuild echarts.js --bundle --minify --format=iife \
+	  --global-name=echarts --target=es2017 --legal-comments=none \
+	  --banner:js='/*! Apache ECharts v$(ECHARTS_VERSION) custom build (bar, line, pie; grid, legend, tooltip; canvas), Apache-2.0 */' \
+	  --outfile=../static/vendor/echarts/echarts.custom.min.js
 	cp vendor-build.tmp/node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/
-	cp vendor-build.tmp/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	cp vendor-build.tmp/node_modules/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
-	cp vendor-build.tmp/node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
 	cp vendor-build.tmp/node_modules/echarts/LICENSE static/vendor/echarts/LICENSE
 	cp vendor-build.tmp/node_modules/axe-core/axe.min.js tests/assets/axe-core/
 	cp vendor-build.tmp/node_modules/axe-core/LICENSE tests/assets/axe-core/LICENSE
-	printf 'bootstrap %s\necharts %s\naxe-core %s (tests only)\n' $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
+	printf 'bootstrap %s (collapse + dropdown)\necharts %s (custom build)\nesbuild %s (build only)\naxe-core %s (tests only)\n' \
+	  $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(ESBUILD_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
 	rm -rf vendor-build.tmp
 
 bench: install
