@@ -122,14 +122,19 @@ class Browser:
     port: int
     source: str = "127.0.0.1"
     cookies: dict = field(default_factory=dict)
+    tls: bool = True  # False: plain http, straight to gunicorn (tests/deploy/page_weight.py)
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict | None = None) -> Response:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
-        connection = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
-                                                 context=context, source_address=(self.source, 0))
+        if self.tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
+            connection = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=30, context=context, source_address=(self.source, 0))
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                                    source_address=(self.source, 0))
         sent = {"Host": "openday.example.cn", "Accept-Encoding": "br, gzip"}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
