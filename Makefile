@@ -11,8 +11,10 @@ BOOTSTRAP_VERSION := 5.3.9
 ECHARTS_VERSION := 6.1.0
 AXE_VERSION := 4.14.1
 ESBUILD_VERSION := 0.28.2
+# The newest Lighthouse that runs on Debian's Node.js 20 (13 wants Node 22).
+LIGHTHOUSE_VERSION := 12.8.2
 
-.PHONY: run test install install-test vendor migrate bench clean translations messages
+.PHONY: run test install install-test install-nginx vendor migrate bench clean translations messages lighthouse
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; $${PYTHON:-$(PYTHON)} -m venv $(VENV) || python3 -m venv $(VENV)
@@ -53,6 +55,12 @@ install-test: install
 	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# The deployment tests (tests/deploy) run Debian's nginx with the Brotli module deploy/ uses.
+install-test: install-nginx
+install-nginx:
+	@command -v nginx >/dev/null && test -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null; }
+
 test: install-test translations
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
@@ -82,6 +90,13 @@ vendor:
 	printf 'bootstrap %s (collapse + dropdown)\necharts %s (custom build)\nesbuild %s (build only)\naxe-core %s (tests only)\n' \
 	  $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(ESBUILD_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
 	rm -rf vendor-build.tmp
+
+# Lighthouse's mobile defaults on the demo served by gunicorn; scores printed, misses marked.
+lighthouse: install-test translations
+	@test -x test-artifacts/lighthouse/node_modules/.bin/lighthouse || { mkdir -p test-artifacts/lighthouse && \
+	  cd test-artifacts/lighthouse && echo '{"name":"openday-lighthouse","private":true}' > package.json && \
+	  npm install --no-audit --no-fund lighthouse@$(LIGHTHOUSE_VERSION) >/dev/null; }
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python -m tests.deploy.lighthouse
 
 bench: install
 	$(BIN)/python -m tests.bench.run_all
