@@ -54,7 +54,8 @@ def build(source: Path, target: Path) -> dict[str, str]:
     compressor = Compressor(quiet=True)
     manifest: dict[str, str] = {}
     for path in sorted(source.rglob("*")):
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(source).parts):
+        hidden = any(part.startswith(".") for part in path.relative_to(source).parts)
+        if hidden or not path.is_file():
             continue
         name = path.relative_to(source).as_posix()
         if name.startswith(NOT_SERVED):
@@ -103,10 +104,12 @@ def read_manifest(target: Path) -> dict[str, str] | None:
 
 
 class HashedStatic(WhiteNoise):
-    """WhiteNoise serving the hashed copies: a year, public, immutable."""
+    """WhiteNoise serving the hashed copies: a year, public, immutable. These answers never reach
+    Flask's after_request, so the one security header that matters for a file is set here."""
 
     def add_cache_headers(self, headers, path, url):
         headers["Cache-Control"] = IMMUTABLE
+        headers["X-Content-Type-Options"] = "nosniff"
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """The deployment of deploy/ run for real: Debian's nginx, with deploy/nginx-openday.conf templated
 for loopback ports and a temporary prefix, in front of gunicorn (openday/gunicorn_conf.py) on a
-SQLite database holding the demo. One stack per test session (the deploy tests share an xdist group); every test speaks HTTPS to nginx."""
+SQLite database holding the demo. One stack per test session (the deploy tests share an xdist
+group); every test speaks HTTPS to nginx."""
 from __future__ import annotations
 
 import http.client
@@ -89,7 +90,8 @@ def main_config(prefix: Path) -> str:
     (tests run as root on CI), the workers stay root: they read files under pytest's temporary
     folder, which is private to root."""
     user = "user root;\n" if os.geteuid() == 0 else ""
-    modules = "include /etc/nginx/modules-enabled/*.conf;\n" if Path("/etc/nginx/modules-enabled").is_dir() else ""
+    enabled = Path("/etc/nginx/modules-enabled")
+    modules = f"include {enabled}/*.conf;\n" if enabled.is_dir() else ""
     temp = "\n".join(f"    {kind}_temp_path {prefix / 'tmp' / kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return f"""{user}{modules}worker_processes 1;
@@ -131,7 +133,8 @@ class Browser:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
             connection = http.client.HTTPSConnection(
-                "127.0.0.1", self.port, timeout=30, context=context, source_address=(self.source, 0))
+                "127.0.0.1", self.port, timeout=30, context=context,
+                source_address=(self.source, 0))
         else:
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
                                                     source_address=(self.source, 0))
@@ -185,7 +188,8 @@ def stack(tmp_path_factory):
     nginx = nginx_binary()
     prefix = tmp_path_factory.mktemp("nginx")
     (prefix / "tmp").mkdir()
-    if Path("/usr/lib/nginx/modules").is_dir():  # Debian's module files name it relative to the prefix
+    # Debian's modules-enabled/*.conf name the modules relative to the prefix.
+    if Path("/usr/lib/nginx/modules").is_dir():
         (prefix / "modules").symlink_to("/usr/lib/nginx/modules")
     assets = prefix / "assets"
     app_port, https_port, http_port = free_port(), free_port(), free_port()
@@ -202,13 +206,15 @@ def stack(tmp_path_factory):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=openday.example.cn", "-keyout", str(prefix / "key.pem"),
                     "-out", str(prefix / "cert.pem")], check=True, capture_output=True)
-    (prefix / "openday.conf").write_text(site_config(app_port, https_port, http_port, assets, prefix))
+    site = site_config(app_port, https_port, http_port, assets, prefix)
+    (prefix / "openday.conf").write_text(site)
     (prefix / "nginx.conf").write_text(main_config(prefix))
 
     app_log = prefix / "gunicorn.log"
     with open(app_log, "w") as log:
-        app = subprocess.Popen([str(BIN / "gunicorn"), "-c", "openday/gunicorn_conf.py", "wsgi:app"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        app = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "openday/gunicorn_conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     wait_for(app_port, app, app_log, "gunicorn")
     # The workers build the hashed copies as they start; nginx serves them from the disk.
     deadline = time.monotonic() + 60

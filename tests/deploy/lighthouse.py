@@ -23,6 +23,7 @@ CHROME_FLAGS = " ".join([
 
 def main() -> int:
     lighthouse = Path(os.environ.get("LIGHTHOUSE", OUT / "node_modules" / ".bin" / "lighthouse"))
+    chrome = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
     port = free_port()
     env = dict(os.environ, SECRET_KEY=SECRET, OPENDAY_SECURE_COOKIES="0",
                OPENDAY_DATABASE_URL=f"sqlite:///{OUT / 'openday.db'}",
@@ -33,15 +34,17 @@ def main() -> int:
                            check=True, stdout=subprocess.DEVNULL)
     log = OUT / "gunicorn.log"
     with open(log, "w") as handle:
-        server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "openday/gunicorn_conf.py", "wsgi:app"],
-                                  cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "openday/gunicorn_conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     missed = []
     try:
         wait_for(port, server, log, "gunicorn")
         browser = Browser(port, tls=False)
         pages = [("/", True), ("/search?city=%E9%95%BF%E6%B2%99", True),
                  (booking_page(browser), True), ("/participation", False)]
-        print(f"{'page':36} {'perf':>5} {'a11y':>5} {'seo':>5} {'LCP s':>6} {'FCP s':>6} {'TBT ms':>7}")
+        print(f"{'page':36} {'perf':>5} {'a11y':>5} {'seo':>5} {'LCP s':>6} {'FCP s':>6} "
+              f"{'TBT ms':>7}")
         for path, fast in pages:
             report = OUT / (path.strip("/").replace("/", "_").split("?")[0] or "home")
             report = report.with_suffix(".json")
@@ -49,18 +52,21 @@ def main() -> int:
                 [str(lighthouse), f"http://127.0.0.1:{port}{path}", "--quiet", "--output=json",
                  f"--output-path={report}", f"--chrome-flags={CHROME_FLAGS}",
                  "--only-categories=performance,accessibility,seo"],
-                check=True, env=dict(os.environ, CHROME_PATH=os.environ.get("CHROME_PATH", "/usr/bin/chromium")))
+                check=True, env=dict(os.environ, CHROME_PATH=chrome))
             result = json.loads(report.read_text())
-            score = {name: round(100 * (c["score"] or 0)) for name, c in result["categories"].items()}
+            score = {name: round(100 * (category["score"] or 0))
+                     for name, category in result["categories"].items()}
             audits = result["audits"]
             lcp = audits["largest-contentful-paint"]["numericValue"] / 1000
             fcp = audits["first-contentful-paint"]["numericValue"] / 1000
             tbt = audits["total-blocking-time"]["numericValue"]
             misses = [what for what, bad in [
                 ("performance", fast and score["performance"] < 95), ("LCP", fast and lcp > 1.5),
-                ("accessibility", score["accessibility"] < 100), ("SEO", score["seo"] < 100)] if bad]
+                ("accessibility", score["accessibility"] < 100),
+                ("SEO", score["seo"] < 100)] if bad]
             print(f"{path:36} {score['performance']:5} {score['accessibility']:5} {score['seo']:5} "
-                  f"{lcp:6.2f} {fcp:6.2f} {tbt:7.0f}" + (f"  missed: {', '.join(misses)}" if misses else ""))
+                  f"{lcp:6.2f} {fcp:6.2f} {tbt:7.0f}"
+                  + (f"  missed: {', '.join(misses)}" if misses else ""))
             for category in ("accessibility", "seo"):
                 for ref in result["categories"][category]["auditRefs"]:
                     audit = audits[ref["id"]]

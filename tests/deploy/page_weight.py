@@ -64,7 +64,8 @@ def main(argv: list[str]) -> None:
     sign_in_regulator(browser)
     rows.append(("/regulator/stats", first_visit(browser, "/regulator/stats")))
     for path, visit in rows:
-        print(f"{path:40} first visit {visit.total / 1000:8.1f} KB  (HTML {visit.html / 1000:.1f} KB)")
+        print(f"{path:40} first visit {visit.total / 1000:8.1f} KB  "
+              f"(HTML {visit.html / 1000:.1f} KB)")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ def test_pages_name_hashed_files_served_immutable_in_brotli(client):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "br"
     assert response.headers["Cache-Control"] == IMMUTABLE
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Cookie" not in response.headers.get("Vary", "")
     plain = client.get(css, headers={"Accept-Encoding": "identity"})
     assert brotli.decompress(response.data) == plain.data
@@ -81,13 +82,14 @@ def test_an_unknown_name_is_left_to_flask(client):
 
 
 def test_every_page_has_a_description_and_open_graph_tags(client):
-    html = client.get("/search?city=%E9%95%BF%E6%B2%99").get_data(as_text=True)  # as browsers send it
+    # Percent-encoded, as browsers send it.
+    html = client.get("/search?city=%E9%95%BF%E6%B2%99").get_data(as_text=True)
     title = re.search(r"<title>(.*?) · openday</title>", html).group(1)
     assert re.search(r'<meta name="description" content="[^"]{10,}">', html)
     assert f'<meta property="og:title" content="{title}">' in html
     assert '<meta property="og:type" content="website">' in html
-    assert ('<meta property="og:url" content="https://openday.example.cn/search?city=%E9%95%BF%E6%B2%99">'
-            in html)
+    assert ('<meta property="og:url" '
+            'content="https://openday.example.cn/search?city=%E9%95%BF%E6%B2%99">' in html)
 
 
 def test_without_a_public_address_og_url_is_the_requested_one(app, client):
@@ -95,4 +97,5 @@ def test_without_a_public_address_og_url_is_the_requested_one(app, client):
     html = client.get("/participation").get_data(as_text=True)
     assert '<meta property="og:url" content="http://localhost/participation">' in html
     description = re.search(r'<meta name="description" content="([^"]+)">', html).group(1)
-    assert re.search(r'<meta property="og:description" content="([^"]+)">', html).group(1) == description
+    og = re.search(r'<meta property="og:description" content="([^"]+)">', html).group(1)
+    assert og == description

@@ -37,8 +37,9 @@ def test_the_app_limits_the_address_nginx_forwards(stack):
     assert failed_login(second, 5) == 200
 
 
-@pytest.mark.parametrize("path, kind", [("/", "text/html"), ("/api/v1/openapi.json", "application/json"),
-                                        ("/search?city=%E9%95%BF%E6%B2%99", "text/html")])
+@pytest.mark.parametrize("path, kind", [
+    ("/", "text/html"), ("/api/v1/openapi.json", "application/json"),
+    ("/search?city=%E9%95%BF%E6%B2%99", "text/html")])
 def test_pages_and_json_are_gzipped(stack, path, kind):
     browser = stack.browser()
     response = browser.get(path, **{"Accept-Encoding": "gzip"})
