@@ -78,7 +78,9 @@ def build(source: Path, target: Path) -> dict[str, str]:
                 if len(packed) <= 0.95 * len(data):  # WhiteNoise's own threshold
                     _write(out.with_name(f"{out.name}.{suffix}"), packed)
         _write(out, data)
-    _write(target / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+    text = json.dumps(manifest, indent=1, sort_keys=True).encode()
+    if read_manifest(target) != manifest:
+        _write(target / MANIFEST, text)
     return manifest
 
 

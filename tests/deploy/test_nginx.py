@@ -47,6 +47,7 @@ def test_pages_and_json_are_gzipped(stack, path, kind):
     assert response.header("Content-Type").startswith(kind)
     assert response.header("Content-Encoding") == "gzip"
     assert "Accept-Encoding" in response.header("Vary")
+    assert response.header("Strict-Transport-Security") == "max-age=31536000"
     plain = gzip.decompress(response.body)
     assert len(response.body) < len(plain) / 2
     assert plain == browser.get(path, **{"Accept-Encoding": "identity"}).body
