@@ -218,7 +218,11 @@ def stack(tmp_path_factory):
     wait_for(app_port, app, app_log, "gunicorn")
     # The workers build the hashed copies as they start; nginx serves them from the disk.
     deadline = time.monotonic() + 60
-    while not (assets / "manifest.json").exists() and time.monotonic() < deadline:
+    while not (assets / "manifest.json").exists():
+        if time.monotonic() > deadline:
+            stop(app)
+            pytest.fail("gunicorn wrote no static manifest: " + app_log.read_text()[-3000:],
+                        pytrace=False)
         time.sleep(0.2)
 
     nginx_log = prefix / "error.log"
