@@ -8,7 +8,7 @@ from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from openday import config as settings, database, extensions, metrics, web
+    from openday import assets, config as settings, database, extensions, metrics, web
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     from openday import cli
     cli.init_app(app)
+    assets.init_app(app)
     return app
 
 
