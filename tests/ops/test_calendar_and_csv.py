@@ -24,7 +24,8 @@ def _entry(client, booking):
     return response.data.decode(), next(iter(Calendar.from_ical(response.data).walk("VEVENT")))
 
 
-@pytest.mark.parametrize("app_config", [{"OPENDAY_PUBLIC_URL": "https://openday.example.cn"}])
+@pytest.mark.parametrize("app_config", [{"OPENDAY_PUBLIC_URL": "https://openday.example.cn",
+                                         "SERVER_NAME": "openday.example.cn"}])
 def test_calendar_uid_names_the_public_host_and_links_the_event_not_the_manage_page(
         client, db, create_slot, app_config):
     slot = create_slot()
