@@ -14,16 +14,19 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
     app.config.update(settings.from_env(app.instance_path))
+    if (config or {}).get("TESTING"):
+        app.config.update(settings.TESTING_DEFAULTS)
     app.config.update(config or {})
     _refuse_insecure_secret(app)
     _trust_proxies_and_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     database.configure(app)
-    web.init_app(app)
-    extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"))
-    database.install_engine_hooks(app)
+    web.register_input_checks(app)  # first: its host check runs before CSRF's and the limiter's
+    extensions.register_extensions(app)
+    web.register_locale(app)
+    web.register_template_helpers(app)
+    web.register_security_headers(app)
+    web.register_errorhandlers(app)
     from openday import models  # noqa: F401  (all tables on the metadata, for Alembic too)
     register_blueprints(app)
     from openday.signals import connect_signals

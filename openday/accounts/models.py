@@ -41,7 +41,8 @@ class User(UserMixin, db.Model):
     lab: Mapped[Lab | None] = relationship()
 
     # The token (str) of the LoginSession this request is signed in by, set by service.sign_in and
-    # by web.load_user; not a column, as one user is signed in on several devices at once.
+    # by accounts.session.load_user; not a column, as one user is signed in on several devices at
+    # once.
     login_token = None
 
     __table_args__ = (
@@ -54,7 +55,8 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # What the session and remember-me cookies carry, checked by web.load_user on every request.
+        # What the session and remember-me cookies carry, checked by accounts.session.load_user on
+        # every request.
         return f"{self.id}.{self.session_generation}.{self.login_token or ''}"
 
     def end_sessions(self) -> None:
