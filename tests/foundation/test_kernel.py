@@ -207,3 +207,11 @@ def test_core_imports_no_domain():
     for path in (PACKAGE / "core").glob("*.py"):
         imported = re.findall(r"^\s*(?:from|import) openday\.(\w+)", path.read_text("utf-8"), re.M)
         assert not domains & set(imported), path.name
+
+
+def test_only_the_kernel_begins_write_transactions():
+    # Hand-written BEGIN IMMEDIATE/commit/rollback elsewhere would lack the busy retries, or the
+    # rollback on an unexpected error that leaves the session usable.
+    beginners = sorted(str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+                       if "write_transaction_options" in path.read_text("utf-8"))
+    assert beginners == ["core/db.py", "database.py"]
