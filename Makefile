@@ -10,18 +10,35 @@ export FLASK_APP := wsgi
 BOOTSTRAP_VERSION := 5.3.9
 ECHARTS_VERSION := 6.1.0
 AXE_VERSION := 4.14.1
+ESBUILD_VERSION := 0.28.2
+# The newest Lighthouse that runs on Debian's Node.js 20 (13 wants Node 22).
+LIGHTHOUSE_VERSION := 12.8.2
 
-.PHONY: run test install install-test vendor migrate bench clean translations messages
+.PHONY: run test install install-test install-nginx vendor migrate bench clean translations messages lint lock lighthouse
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; $${PYTHON:-$(PYTHON)} -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]'
+# Installs the exact versions of requirements.lock (dev tools and the build backend included),
+# then openday itself on top without resolving anything again. The build uses the locked
+# setuptools and Babel (no isolation), so it needs no index and compiles the catalogues.
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py requirements.lock
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+# Recompiles requirements.lock from the ranges in pyproject.toml (runtime and the dev extra),
+# keeping every pin that still fits; `make lock LOCK_ARGS=--upgrade` takes the newest releases.
+lock: $(BIN)/python
+	@test -x $(BIN)/pip-compile || $(BIN)/pip install -q pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --strip-extras \
+	  --allow-unsafe --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) -o requirements.lock pyproject.toml
+
+lint: install
+	$(BIN)/ruff check .
 
 instance/secret_key:
 	@mkdir -p instance
@@ -52,23 +69,48 @@ install-test: install
 	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-test: install-test translations
+# The deployment tests (tests/deploy) run Debian's nginx with the Brotli module deploy/ uses.
+install-test: install-nginx
+install-nginx:
+	@command -v nginx >/dev/null && test -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null; }
+
+test: install-test translations lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# Phones get trimmed builds: Bootstrap's CSS, its JavaScript for the header only (collapse and
+# dropdown, static/vendor/src/bootstrap-nav.js) and ECharts with only the charts the stats pages
+# draw (static/vendor/src/echarts.js), both bundled by esbuild.
 vendor:
 	rm -rf vendor-build.tmp && mkdir -p vendor-build.tmp
 	cd vendor-build.tmp && echo "{\"name\":\"openday-vendor\",\"private\":true}" > package.json && npm install --no-audit --no-fund --ignore-scripts \
-	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) axe-core@$(AXE_VERSION) >/dev/null
+	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) esbuild@$(ESBUILD_VERSION) axe-core@$(AXE_VERSION) >/dev/null
+	cd vendor-build.tmp && node node_modules/esbuild/install.js >/dev/null
 	mkdir -p static/vendor/bootstrap static/vendor/echarts tests/assets/axe-core
+	cp static/vendor/src/*.js vendor-build.tmp/
+	cd vendor-build.tmp && ./node_modules/.bin/esbuild bootstrap-nav.js --bundle --minify --format=iife \
+	  --target=es2017 --legal-comments=none --alias:@popperjs/core=./popper-stub.js \
+	  --banner:js='/*! Bootstrap v$(BOOTSTRAP_VERSION) collapse + dropdown (https://getbootstrap.com), MIT */' \
+	  --outfile=../static/vendor/bootstrap/bootstrap.nav.min.js
+	cd vendor-build.tmp && ./node_modules/.bin/esbuild echarts.js --bundle --minify --format=iife \
+	  --global-name=echarts --target=es2017 --legal-comments=none \
+	  --banner:js='/*! Apache ECharts v$(ECHARTS_VERSION) custom build (bar, line, pie; grid, legend, tooltip; canvas), Apache-2.0 */' \
+	  --outfile=../static/vendor/echarts/echarts.custom.min.js
 	cp vendor-build.tmp/node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/
-	cp vendor-build.tmp/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	cp vendor-build.tmp/node_modules/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
-	cp vendor-build.tmp/node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
 	cp vendor-build.tmp/node_modules/echarts/LICENSE static/vendor/echarts/LICENSE
 	cp vendor-build.tmp/node_modules/axe-core/axe.min.js tests/assets/axe-core/
 	cp vendor-build.tmp/node_modules/axe-core/LICENSE tests/assets/axe-core/LICENSE
-	printf 'bootstrap %s\necharts %s\naxe-core %s (tests only)\n' $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
+	printf 'bootstrap %s (collapse + dropdown)\necharts %s (custom build)\nesbuild %s (build only)\naxe-core %s (tests only)\n' \
+	  $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(ESBUILD_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
 	rm -rf vendor-build.tmp
+
+# Lighthouse's mobile defaults on the demo served by gunicorn; scores printed, misses marked.
+lighthouse: install-test translations
+	@test -x test-artifacts/lighthouse/node_modules/.bin/lighthouse || { mkdir -p test-artifacts/lighthouse && \
+	  cd test-artifacts/lighthouse && echo '{"name":"openday-lighthouse","private":true}' > package.json && \
+	  npm install --no-audit --no-fund lighthouse@$(LIGHTHOUSE_VERSION) >/dev/null; }
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python -m tests.deploy.lighthouse
 
 bench: install
 	$(BIN)/python -m tests.bench.run_all

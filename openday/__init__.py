@@ -9,7 +9,7 @@ from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from openday import config as settings, database, extensions, web
+    from openday import assets, config as settings, database, extensions, metrics, web
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
@@ -21,7 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
     _trust_proxies_and_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     database.configure(app)
-    web.register_input_checks(app)  # first: its host check runs before CSRF's and the limiter's
+    metrics.init_app(app)  # first, so its timer starts before any other hook runs
+    web.register_input_checks(app)  # then: its host check runs before CSRF's and the limiter's
     extensions.register_extensions(app)
     web.register_locale(app)
     web.register_template_helpers(app)
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     connect_signals()
     from openday import cli
     cli.init_app(app)
+    assets.init_app(app)
     return app
 
 

@@ -6,12 +6,14 @@ import importlib
 from flask import Flask
 from flask.cli import AppGroup
 
-openday_cli = AppGroup("openday", help="openday data commands (demo, generate, check, purge).")
+openday_cli = AppGroup("openday", help="openday data commands (demo, generate, check, purge, "
+                                        "backup, restore).")
 
 COMMAND_MODULES = (
     "openday.demo",
     "openday.bookings.commands",
     "openday.generate",
+    "openday.backup",
 )
 
 

@@ -79,6 +79,10 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_REGISTER_LIMIT": _text("OPENDAY_REGISTER_LIMIT", "60 per hour; 300 per day"),
         # Manage-token misses per address before those routes answer 429.
         "OPENDAY_TOKEN_MISS_LIMIT": _text("OPENDAY_TOKEN_MISS_LIMIT", "20 per minute;100 per hour"),
+        # /metrics answers another host only with this bearer token ("" : the local host only).
+        "OPENDAY_METRICS_TOKEN": os.environ.get("OPENDAY_METRICS_TOKEN", ""),
+        # Where the hashed static files are written ("" : instance/assets).
+        "OPENDAY_ASSETS_DIR": os.environ.get("OPENDAY_ASSETS_DIR", ""),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "OPENDAY_LOCALES": ("zh_Hans", "zh_Hant", "en"),

@@ -382,7 +382,7 @@ def _tune(connection, bulk: bool) -> None:
 
 def _finish(connection) -> None:
     if connection.dialect.name == "postgresql":
-        for name, model in MODELS.items():  # ids were assigned here, so move the sequences on
+        for model in MODELS.values():  # ids were assigned here, so move the sequences on
             table = model.__table__.name
             connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "

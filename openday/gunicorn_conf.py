@@ -91,6 +91,42 @@ class RedactingLogger(Logger):
 logger_class = RedactingLogger
 
 
+# ---- Metrics (openday/metrics.py): one Prometheus view over every worker -------------------------
+# prometheus_client's multiprocess mode: each worker writes its samples to files in this directory
+# and a scrape of any worker adds them all up. The master sets it on start, before it forks a
+# worker (the app is not preloaded, so no worker has imported prometheus_client yet); importing this
+# file elsewhere changes nothing. A directory holding a previous run's files would add their counts
+# in, so the master clears them; a dead worker's live gauges are dropped when it exits.
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+# Only prometheus_client's own files: an operator's directory may hold anything else.
+_METRICS_FILE = re.compile(r"^(counter|histogram|summary|gauge_[a-z]+)_\d+\.db$")
+_own_metrics_dir: str | None = None
+
+
+def on_starting(server):
+    global _own_metrics_dir
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        directory = _own_metrics_dir = tempfile.mkdtemp(prefix="openday-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if _METRICS_FILE.match(name):
+            os.unlink(os.path.join(directory, name))
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def post_worker_init(worker):
     # Flask logs through its default handler (to wsgi.errors, i.e. gunicorn's error log) and the
     # app's own loggers propagate to it: filter there too.

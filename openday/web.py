@@ -299,11 +299,7 @@ def _forget_session() -> None:
     """Roll back the broken transaction so the next request starts clean once the server is
     back, and let the error page render for an anonymous reader: the signed-in user's row
     (expired by the rollback) cannot be read again now."""
-    from openday.extensions import db
-    try:
-        db.session.rollback()
-    except Exception:  # the rollback's own round trip to a server that is gone
-        db.session().invalidate()  # drop its connections without a round trip
+    discard_failed_transaction()
     g._login_user = login_manager.anonymous_user()  # what Flask-Login keeps for "nobody signed in"
 
 

@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from openday.audit.service import ACTIONS
 
 ACTION_LABELS = {
     "lab.approve": _l("通过机构审核"),

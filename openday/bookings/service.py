@@ -40,7 +40,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from openday import clock
+from openday import clock, metrics
 from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
 from openday.core.db import WRITE_ATTEMPTS, Busy, write_transaction  # noqa: F401  (old names)
 from openday.core.errors import RuleError
@@ -444,6 +444,7 @@ def _keep_columns(booking: Booking, kept: dict) -> None:
     booking.receipt = kept["receipt"]
 
 
+@metrics.count_bookings(BookingError)
 def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = None,
          submission: str | None = None) -> Booking:
     """Confirm seats if they fit, else waitlist. A phone that already holds this slot raises
@@ -657,6 +658,11 @@ def _public_root() -> str:
 def checkin_url(booking: Booking) -> str:
     """Absolute URL of the lab's check-in page for this booking (what the QR code encodes)."""
     return f"{_public_root()}/lab/checkin?code={booking.code}"
+
+
+def public_url(path: str) -> str:
+    """Absolute URL of ``path`` under the public address (OPENDAY_PUBLIC_URL, else the request's)."""
+    return f"{_public_root()}{path}"
 
 
 def manage_url(booking: Booking) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import segno
 import sqlalchemy as sa
@@ -191,13 +192,20 @@ def calendar(token: str):
         sa.select(Slot).where(Slot.id == booking.slot_id)
         .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
     event = slot.event
-    manage = service.manage_url(booking)
+    # Calendar files get forwarded, synced to shared calendars and published; the manage link is a
+    # bearer secret (whoever holds it may cancel), so it stays out, as pretix keeps its secret
+    # links out of calendar files. The entry points to the public event page instead.
+    event_page = service.public_url(url_for("events.show", event_id=event.id))
+    cancelled = booking.status == BookingStatus.cancelled
     cal = Calendar()
     cal.add("prodid", "-//openday//national open day of testing labs//ZH")
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     entry = CalendarEvent()
-    entry.add("uid", f"{booking.code}@openday")
+    entry.add("uid", f"{booking.code}@{urlsplit(event_page).hostname or 'openday'}")
+    # A re-downloaded file replaces the calendar's copy only with a higher SEQUENCE. Cancelling is
+    # the one revision a booking goes through that has no counter; a slot version would add to it.
+    entry.add("sequence", 1 if cancelled else 0)
     entry.add("dtstamp", clock.now())
     entry.add("dtstart", clock.local(slot.starts_at))   # Asia/Shanghai, with TZID
     entry.add("dtend", clock.local(slot.ends_at))
@@ -206,10 +214,9 @@ def calendar(token: str):
     entry.add("description", "\n".join([
         _("预约码：%(code)s", code=booking.code),
         _("人数：%(n)d", n=booking.party_size),
-        _("管理预约：%(url)s", url=manage),
+        event_page,
     ]))
-    entry.add("url", manage)
-    cancelled = booking.status == BookingStatus.cancelled
+    entry.add("url", event_page)
     entry.add("status", "CANCELLED" if cancelled else
               "CONFIRMED" if booking.status == BookingStatus.confirmed else "TENTATIVE")
     if event.lat is not None and event.lon is not None:

@@ -129,7 +129,8 @@ def regulator_stats_csv():
     name = f"openday-stats-{report.campaign.year}-{report.group_by}"
     if report.region:
         name += f"-{report.region}"
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    # A text/ mimetype gets "; charset=utf-8" from Werkzeug; naming it here would send it twice.
+    return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 

@@ -1,1 +1,1 @@
-"""Benchmarks (`make bench`): not collected by pytest (setup.cfg's norecursedirs)."""
+"""Benchmarks (`make bench`): not collected by pytest (norecursedirs in pyproject.toml)."""

@@ -48,7 +48,7 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="live-server",
                                         daemon=True)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self._thread.start()
         return self
 

@@ -6,6 +6,7 @@ real gunicorn set-up of `make run`, whose paths contain manage tokens.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -150,8 +151,8 @@ def test_gunicorn_access_and_error_logs_carry_no_token_or_phone(app, db, tmp_pat
         assert fetch(f"{base}/api/v1/bookings/{token}") == 200
         assert fetch(f"{base}/bookings/not-a-real-token-{PHONE}") == 404
         created = fetch(f"{base}/api/v1/slots/{slot_id}/bookings", "POST",
-                        ('{"name": "%s", "phone": "%s", "party_size": 1, "consent": true}'
-                         % (NAME, "13912345670")).encode())
+                        json.dumps({"name": NAME, "phone": "13912345670", "party_size": 1,
+                                    "consent": True}).encode())
         assert created == 201
     finally:
         server.terminate()
