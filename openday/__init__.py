@@ -18,7 +18,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(settings.TESTING_DEFAULTS)
     app.config.update(config or {})
     _refuse_insecure_secret(app)
-    _trust_proxies_and_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     database.configure(app)
     metrics.init_app(app)  # first, so its timer starts before any other hook runs
@@ -35,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     from openday import cli
     cli.init_app(app)
     assets.init_app(app)
+    _trust_proxies_and_hosts(app)  # last: ProxyFix wraps every other WSGI layer
     return app
 
 
