@@ -1,4 +1,5 @@
-"""Unbound extension objects, bound to an app by ``register_extensions`` (cookiecutter-flask style)."""
+"""Unbound extension objects, bound to an app by ``register_extensions`` (cookiecutter-flask
+style)."""
 from __future__ import annotations
 
 import logging

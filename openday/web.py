@@ -24,7 +24,7 @@ from werkzeug.routing import IntegerConverter
 
 from openday import clock
 from openday.core.errors import json_error
-from openday.core.i18n import catalogue, install_template_gettext, locale_code  # noqa: F401  (catalogue: an old home)
+from openday.core.i18n import install_template_gettext, locale_code
 from openday.extensions import babel, login_manager
 
 LANG_COOKIE = "openday_lang"
@@ -128,7 +128,8 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def register_locale(app: Flask) -> None:
-    """The reader's language (``?lang=``, the cookie, the browser) and time zone, ``/lang/<code>``."""
+    """The reader's language (``?lang=``, the cookie, the browser), the time zone, and
+    ``/lang/<code>``."""
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     app.before_request(forget_request_memo)  # g outlives a request where an app context is kept
 

@@ -58,7 +58,8 @@ def _is_busy(exc: BaseException) -> bool:
     if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
         return False
     orig = exc.orig
-    if getattr(orig, "sqlstate", None) in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock
+    # serialisation failure, deadlock, lock not available
+    if getattr(orig, "sqlstate", None) in ("40001", "40P01", "55P03"):
         return True
     text = str(orig).lower()
     return "database is locked" in text or "database table is locked" in text
@@ -88,7 +89,8 @@ def write_transaction(work: Callable[[], T], attempts: int = WRITE_ATTEMPTS) -> 
     reconnected = False
     for attempt in range(attempts):
         if attempt and time.monotonic() - started > BUSY_DEADLINE_S:
-            break  # SQLite already waited its busy timeout each time: answer before the worker times out
+            # SQLite already waited its busy timeout each time: answer before the worker times out.
+            break
         _end_transaction()
         committing = False
         try:
@@ -133,7 +135,8 @@ def lock_row(model, row_id: int):
 
 
 def lock_key(kind: str, value: Any) -> tuple[int, int]:
-    """The advisory lock of one object: (the kind's namespace, a signed 32-bit hash of ``value``)."""
+    """The advisory lock of one object: (the kind's namespace, a signed 32-bit hash of
+    ``value``)."""
     digest = hashlib.blake2b(str(value).encode(), digest_size=4).digest()
     return LOCK_NAMESPACES[kind], int.from_bytes(digest, "big", signed=True)
 

@@ -34,7 +34,8 @@ class RuleError(Exception):
         super().__init__(self.message)
 
     @classmethod
-    def on(cls, field: str, message: Any, code: str = "invalid", status: int | None = None) -> RuleError:
+    def on(cls, field: str, message: Any, code: str = "invalid",
+           status: int | None = None) -> RuleError:
         """The error of one field."""
         return cls(code, message, {field: message}, status)
 
@@ -49,8 +50,10 @@ def error_fields(fields: Mapping[str, Any] | None) -> dict[str, list[str]]:
 
 
 def json_error(code: str, message: Any, status: int = 400, fields: Mapping[str, Any] | None = None):
-    """``{"error": {"code", "message", "fields"}}`` with ``status``; each field a list of strings."""
-    response = jsonify({"error": {"code": code, "message": str(message), "fields": error_fields(fields)}})
+    """``{"error": {"code", "message", "fields"}}`` with ``status``, each field a list of
+    strings."""
+    response = jsonify({"error": {"code": code, "message": str(message),
+                                  "fields": error_fields(fields)}})
     response.status_code = status
     return response
 

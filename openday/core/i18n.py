@@ -27,7 +27,8 @@ def catalogue():
 
 
 def locale_code() -> str:
-    """This request's locale as text ("zh_Hans"), found once: keys of what is remembered per language."""
+    """This request's locale as text ("zh_Hans"), found once: keys of what is remembered per
+    language."""
     found = g.get("_openday_locale_code")
     if found is None:
         found = g._openday_locale_code = str(get_locale())
