@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from flask import current_app, has_request_context
 
-from openday.web import locale_code
+from openday.core.i18n import locale_code
 
 T = TypeVar("T")
 MAX_ENTRIES = 512
@@ -26,19 +26,25 @@ _stores: dict[str, dict[tuple, tuple[float, object]]] = {}
 _lock = threading.Lock()
 
 
-def seconds_for(setting: str, default: int) -> int:
-    """The setting's seconds: ``default`` in production, 0 under TESTING unless a test sets it."""
-    return int(current_app.config.get(setting, 0 if current_app.testing else default))
+def seconds_for(setting: str, _default: int | None = None) -> int:
+    """The setting's seconds (``config.from_env`` holds the default; 0 under TESTING unless a test
+    sets it). A setting the app lacks remembers nothing. ``_default`` is ignored: the older
+    callers still pass one."""
+    return int(current_app.config.get(setting) or 0)
 
 
-def remembered(setting: str, default: int, compute: Callable[..., T], *args,
-               per_locale: bool = True) -> T:
-    """``compute(*args)``, remembered for ``seconds_for(setting, default)`` in this process.
+def remembered(setting: str, *args, per_locale: bool = True):
+    """``compute(*args)``, remembered for ``seconds_for(setting)`` in this process:
+    ``remembered(setting, compute, *args)``.
 
     The key holds the database, the function, its (hashable) arguments and, unless the answer
     does not depend on it, the reader's language.
     """
-    seconds = seconds_for(setting, default)
+    if args and not callable(args[0]):
+        args = args[1:]  # the older form, remembered(setting, default, compute, *args)
+    compute: Callable[..., T] = args[0]
+    args = args[1:]
+    seconds = seconds_for(setting)
     if seconds <= 0:
         return compute(*args)
     locale = locale_code() if per_locale and has_request_context() else ""

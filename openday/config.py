@@ -1,4 +1,5 @@
-"""Settings from the environment (SPEC §9); every variable is optional for `make run`."""
+"""Settings from the environment (SPEC §9), each with its default here and nowhere else; every
+variable is optional for `make run`."""
 from __future__ import annotations
 
 import os
@@ -14,10 +15,21 @@ def _flag(name: str, default: bool) -> bool:
     return raw.strip().lower() not in {"0", "false", "no", "off"}
 
 
-def _optional(name: str, kind: type) -> dict:
-    """A setting only when the environment names it, so the code's own default stands otherwise."""
+def _text(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    return {name: kind(raw)} if raw not in (None, "") else {}
+    return default if raw is None or raw.strip() == "" else int(raw)
+
+
+# What a test app (TESTING) starts from instead, before the test's own settings: figures read
+# fresh, so a test sees what it just wrote.
+TESTING_DEFAULTS = {
+    "OPENDAY_STATS_CACHE_SECONDS": 0,
+    "OPENDAY_SEARCH_CACHE_SECONDS": 0,
+}
 
 
 def from_env(instance_path: str) -> dict:
@@ -37,25 +49,40 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_QUEUE_URL": os.environ.get("OPENDAY_QUEUE_URL", ""),
         # Local http (make run) cannot send Secure cookies back; production behind TLS keeps them.
         "OPENDAY_SECURE_COOKIES": _flag("OPENDAY_SECURE_COOKIES", True),
-        "OPENDAY_PHONE_DAILY_LIMIT": int(os.environ.get("OPENDAY_PHONE_DAILY_LIMIT", "6")),
-        "OPENDAY_RETENTION_DAYS": int(os.environ.get("OPENDAY_RETENTION_DAYS", "90")),
+        "OPENDAY_PHONE_DAILY_LIMIT": _int("OPENDAY_PHONE_DAILY_LIMIT", 6),
+        "OPENDAY_RETENTION_DAYS": _int("OPENDAY_RETENTION_DAYS", 90),
         "OPENDAY_PUBLIC_URL": os.environ.get("OPENDAY_PUBLIC_URL", ""),
         # How many proxies in front of the app append to X-Forwarded-For (0: none, trust nothing).
-        "OPENDAY_PROXY_HOPS": int(os.environ.get("OPENDAY_PROXY_HOPS") or "0"),
+        "OPENDAY_PROXY_HOPS": _int("OPENDAY_PROXY_HOPS", 0),
         # The largest form is a notice (20,000 characters, under 200 KB urlencoded): 1 MB leaves
         # room and refuses (413) the megabytes a script might post to have them parsed or echoed.
-        "MAX_CONTENT_LENGTH": int(os.environ.get("OPENDAY_MAX_CONTENT_LENGTH") or 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int("OPENDAY_MAX_CONTENT_LENGTH", 1024 * 1024),
         # Multipart bodies only (no form of ours is one, a client may still send one): any field
         # over 500 KB, or more than 1,000 parts, is refused. Flask's defaults, stated here.
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1_000,
-        **_optional("OPENDAY_STATS_CACHE_SECONDS", int),
-        **_optional("OPENDAY_SEARCH_CACHE_SECONDS", int),
-        **_optional("OPENDAY_LOGIN_ACCOUNT_LIMIT", str),
-        **_optional("OPENDAY_LOGIN_ADDRESS_LIMIT", str),
-        **_optional("OPENDAY_LOGIN_ACCOUNT_CEILING", str),
-        **_optional("OPENDAY_REGISTER_LIMIT", str),
-        **_optional("OPENDAY_TOKEN_MISS_LIMIT", str),
+        # Seconds an answer many read at once is remembered in each process (cache.py): the
+        # campaign's totals a minute, a search list two seconds (its seats change under it).
+        "OPENDAY_STATS_CACHE_SECONDS": _int("OPENDAY_STATS_CACHE_SECONDS", 60),
+        "OPENDAY_SEARCH_CACHE_SECONDS": _int("OPENDAY_SEARCH_CACHE_SECONDS", 2),
+        # Failed logins, three ways. Per account and address tight: one address guessing one
+        # account's password. Per address generous: a carrier-grade NAT puts a whole district's
+        # staff behind one address. Per account a high ceiling across addresses, against guessing
+        # spread over many, high enough that a stranger's failures leave the owner able to sign in.
+        "OPENDAY_LOGIN_ACCOUNT_LIMIT": _text("OPENDAY_LOGIN_ACCOUNT_LIMIT",
+                                             "5 per 15 minutes; 20 per day"),
+        "OPENDAY_LOGIN_ADDRESS_LIMIT": _text("OPENDAY_LOGIN_ADDRESS_LIMIT",
+                                             "60 per 15 minutes; 500 per day"),
+        "OPENDAY_LOGIN_ACCOUNT_CEILING": _text("OPENDAY_LOGIN_ACCOUNT_CEILING",
+                                               "100 per hour; 500 per day"),
+        # Lab registrations per address, generous: many applicants may sit behind one NAT.
+        "OPENDAY_REGISTER_LIMIT": _text("OPENDAY_REGISTER_LIMIT", "60 per hour; 300 per day"),
+        # Manage-token misses per address before those routes answer 429.
+        "OPENDAY_TOKEN_MISS_LIMIT": _text("OPENDAY_TOKEN_MISS_LIMIT", "20 per minute;100 per hour"),
+        # /metrics answers another host only with this bearer token ("" : the local host only).
+        "OPENDAY_METRICS_TOKEN": os.environ.get("OPENDAY_METRICS_TOKEN", ""),
+        # Where the hashed static files are written ("" : instance/assets).
+        "OPENDAY_ASSETS_DIR": os.environ.get("OPENDAY_ASSETS_DIR", ""),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "OPENDAY_LOCALES": ("zh_Hans", "zh_Hant", "en"),

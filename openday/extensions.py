@@ -1,7 +1,9 @@
-"""Unbound extension objects, bound to an app in ``init_app`` (cookiecutter-flask style)."""
+"""Unbound extension objects, bound to an app by ``register_extensions`` (cookiecutter-flask
+style)."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import UTC, datetime
 
@@ -88,9 +90,32 @@ class Limiter(flask_limiter.Limiter):
         super().init_app(app)
         self._dead = False  # one Limiter serves every app of a process (tests): a new store starts alive
 
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, CSRF, the limiter and login to ``app``. Babel is bound with
+    its locale selector by ``web.register_locale``."""
+    from openday import database
+    from openday.accounts.session import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    database.install_engine_hooks(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page explains itself
+    # "basic", not "strong": staff checking people in on a phone change networks (and IPs) all day.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)

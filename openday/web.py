@@ -1,4 +1,7 @@
-"""What every page shares: locale and time zone, login, limits, security headers, error pages."""
+"""What every page shares, as the steps the app factory takes: input refused before any view
+(``register_input_checks``), locale and time zone (``register_locale``), template helpers
+(``register_template_helpers``), security headers (``register_security_headers``) and error
+answers (``register_errorhandlers``)."""
 from __future__ import annotations
 
 import io
@@ -9,9 +12,9 @@ from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 import flask
-from flask import Flask, current_app, g, get_template_attribute, jsonify, render_template, request
+from flask import Flask, current_app, g, get_template_attribute, render_template, request
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext as _
+from flask_babel import format_datetime, get_timezone, gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
@@ -20,7 +23,9 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 from openday import clock
-from openday.extensions import babel, csrf, limiter, login_manager
+from openday.core.errors import json_error
+from openday.core.i18n import install_template_gettext, locale_code
+from openday.extensions import babel, login_manager
 
 LANG_COOKIE = "openday_lang"
 
@@ -76,38 +81,10 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
     return format_datetime(moment, style)
 
 
-def catalogue():
-    """This request's translations, found once (``forget_request_memo`` runs before each request).
-    Flask-Babel finds them again for every string, with several context lookups and the locale
-    formatted to text each time, and a page shows forty strings."""
-    found = g.get("_openday_catalogue")
-    if found is None:
-        found = g._openday_catalogue = get_translations()
-    return found
-
-
-def locale_code() -> str:
-    """This request's locale as text ("zh_Hans"), found once: keys of what is remembered per language."""
-    found = g.get("_openday_locale_code")
-    if found is None:
-        found = g._openday_locale_code = str(get_locale())
-    return found
-
-
 def forget_request_memo() -> None:
-    """Before each request: forget the previous one's catalogue and locale."""
+    """Before each request: forget the previous one's catalogue and locale (``core.i18n``)."""
     g.pop("_openday_catalogue", None)
     g.pop("_openday_locale_code", None)
-
-
-def _install_template_gettext(app: Flask) -> None:
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
 
 
 def remembered_macro(template: str, macro: str, *args) -> Markup:
@@ -141,12 +118,6 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(code: str, message: str, status: int, fields: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
-    response.status_code = status
-    return response
-
-
 class DatabaseIdConverter(IntegerConverter):
     """``<int:id>`` limited to what an INTEGER column holds: /events/99999999999999999999 is a
     404, not an out-of-range error from PostgreSQL (or an overflow in SQLite) answered as 500."""
@@ -156,41 +127,36 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def init_app(app: Flask) -> None:
-    app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
-    init_input_checks(app)  # first: its host check must run before CSRF's and the limiter's hooks
+def register_locale(app: Flask) -> None:
+    """The reader's language (``?lang=``, the cookie, the browser), the time zone, and
+    ``/lang/<code>``."""
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
-    _install_template_gettext(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = None  # the login page explains itself
-    # "basic", not "strong": staff checking people in on a phone change networks (and IPs) all day.
-    login_manager.session_protection = "basic"
+    app.before_request(forget_request_memo)  # g outlives a request where an app context is kept
 
-    secure = app.config["OPENDAY_SECURE_COOKIES"] and not (app.debug or app.testing)
-    app.config["SESSION_COOKIE_SECURE"] = secure
-    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in current_locales() and request.cookies.get(LANG_COOKIE) != chosen:
+            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                                httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from openday.accounts.models import LoginSession, User
-        from openday.extensions import db
-        # "<id>.<session generation>.<login token>" (User.get_id): a cookie signs its user in
-        # only while its sign-in is not logged out and no deactivation came since it was issued.
-        parts = user_id.split(".")
-        if len(parts) != 3 or not (parts[0].isdecimal() and parts[1].isdecimal() and parts[2]):
-            return None
-        number, generation, token = parts
-        user = db.session.execute(
-            db.select(User).join(LoginSession, LoginSession.user_id == User.id)
-            .where(User.id == int(number), LoginSession.token == token)).scalar_one_or_none()
-        if user is None or not user.active or user.session_generation != int(generation):
-            return None
-        user.login_token = token
-        return user
+    @app.route("/lang/<code>")
+    def set_language(code: str):
+        from flask import abort, redirect, url_for
 
+        from openday.accounts.views import safe_next
+        if code not in current_locales():
+            abort(404)
+        response = redirect(safe_next(request.args.get("next")) or url_for("events.home"))
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    """What every template may call: gettext, the language, the header and footer, local times."""
+    install_template_gettext(app)
     app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales, chrome=chrome)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -199,7 +165,12 @@ def init_app(app: Flask) -> None:
     def inject_now():
         return {"now": clock.now()}
 
-    app.before_request(forget_request_memo)  # g outlives a request where an app context is kept
+
+def register_security_headers(app: Flask) -> None:
+    """Secure cookies behind TLS, NUL bytes refused, and the headers every answer carries."""
+    secure = app.config["OPENDAY_SECURE_COOKIES"] and not (app.debug or app.testing)
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
 
     @app.before_request
     def refuse_nul_bytes():
@@ -219,20 +190,35 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        chosen = request.args.get("lang")
-        if chosen in current_locales() and request.cookies.get(LANG_COOKIE) != chosen:
-            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
-                                httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
         return response
+
+
+def error_page(status: int, title: str, message: str, headers: dict | None = None):
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message), status, headers or {}
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Every error answered in kind: the API's error object under /api, the error page elsewhere.
+    A RuleError that no view caught, CSRF, HTTP errors, a database that is down (503) and bugs
+    (500)."""
+    from openday.core.errors import RuleError, api_error
+
+    @app.errorhandler(RuleError)
+    def rule_error(error: RuleError):
+        discard_failed_transaction()
+        if wants_json():
+            return api_error(error)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        return error_page(error.status, _status_title(error.status),
+                          str(error.message), headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         discard_failed_transaction()
         if wants_json():
             return json_error("csrf", error.description, 400)
-        return render_template("errors/error.html", status=400,
-                               title=_("页面已过期"),
-                               message=_("表单已失效，请返回上一页刷新后重新提交。")), 400
+        return error_page(400, _("页面已过期"), _("表单已失效，请返回上一页刷新后重新提交。"))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -241,21 +227,16 @@ def init_app(app: Flask) -> None:
         if wants_json():
             message = _("请求内容过大。") if status == 413 else error.description or error.name
             return json_error(_http_code_name(status), message, status)
-        titles = {
-            403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持的请求方式"),
-            413: _("内容过大"), 429: _("请求过于频繁"), 503: _("系统繁忙"),
-        }
         messages = {
             403: _("您的账号无权访问此页面。"), 404: _("您要找的页面不存在或已被删除。"),
             413: _("提交的内容超过了允许的大小，请删减后重试。"),
             429: _("请稍后再试。"), 503: _("请稍后再试。"),
         }
-        response = render_template("errors/error.html", status=status,
-                                   title=titles.get(status, _("请求有误")),
-                                   message=messages.get(status, _("请检查后重试。")))
         headers = {"Retry-After": "1"} if status == 503 else {}
-        return response, status, headers
+        return error_page(status, _status_title(status),
+                          messages.get(status, _("请检查后重试。")), headers)
 
+    app.register_error_handler(SecurityError, untrusted_host)
     register_fault_handlers(app)
 
     @app.errorhandler(500)
@@ -263,20 +244,12 @@ def init_app(app: Flask) -> None:
         discard_failed_transaction()
         if wants_json():
             return json_error("server_error", "Internal error", 500)
-        return render_template("errors/error.html", status=500, title=_("系统错误"),
-                               message=_("服务暂时出错，请稍后再试。")), 500
+        return error_page(500, _("系统错误"), _("服务暂时出错，请稍后再试。"))
 
-    @app.route("/lang/<code>")
-    def set_language(code: str):
-        from flask import abort, redirect, url_for
 
-        from openday.accounts.views import safe_next
-        if code not in current_locales():
-            abort(404)
-        response = redirect(safe_next(request.args.get("next")) or url_for("events.home"))
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
-        return response
+def _status_title(status: int) -> str:
+    return {403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持的请求方式"),
+            413: _("内容过大"), 429: _("请求过于频繁"), 503: _("系统繁忙")}.get(status, _("请求有误"))
 
 
 def register_fault_handlers(app: Flask) -> None:
@@ -298,8 +271,7 @@ def register_fault_handlers(app: Flask) -> None:
             response = json_error("unavailable", _("服务暂时不可用，请稍后再试。"), 503)
             response.headers.update(headers)
             return response
-        return render_template("errors/error.html", status=503, title=_("系统繁忙"),
-                               message=_("服务暂时不可用，请稍后再试。")), 503, headers
+        return error_page(503, _("系统繁忙"), _("服务暂时不可用，请稍后再试。"), headers)
 
     for kind in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
                  sa_exc.TimeoutError):
@@ -334,15 +306,17 @@ def _forget_session() -> None:
 
 # ---- input the app refuses before any view sees it (SPEC §8) ---------------------------------------
 
-def init_input_checks(app: Flask) -> None:
+def register_input_checks(app: Flask) -> None:
     """Hosts other than OPENDAY_PUBLIC_URL's, text that is not UTF-8, and JSON nested deeper than
-    Python's parser can follow all answer 400; bodies over MAX_CONTENT_LENGTH answer 413."""
+    Python's parser can follow all answer 400; bodies over MAX_CONTENT_LENGTH answer 413; ids
+    larger than a column holds answer 404. First of the factory's steps: its host check must run
+    before CSRF's and the limiter's hooks, and the converter before any blueprint adds its rules."""
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.request_class = Request
     app.json = JSONProvider(app)
     app.before_request(refuse_untrusted_host)
     app.before_request(refuse_oversized_body)
     app.before_request(refuse_undecodable_query)
-    app.register_error_handler(SecurityError, untrusted_host)
 
 
 def _is_utf8(encoded: bytes) -> bool:

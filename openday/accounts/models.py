@@ -10,12 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
+from openday.core.scope import NATIONAL, Scope
 from openday.extensions import UTCDateTime, db
 
 if TYPE_CHECKING:
     from openday.labs.models import Lab
-
-NATIONAL = "000000"  # a regulator scope that covers every province
 
 
 class Role(StrEnum):
@@ -42,7 +41,8 @@ class User(UserMixin, db.Model):
     lab: Mapped[Lab | None] = relationship()
 
     # The token (str) of the LoginSession this request is signed in by, set by service.sign_in and
-    # by web.load_user; not a column, as one user is signed in on several devices at once.
+    # by accounts.session.load_user; not a column, as one user is signed in on several devices at
+    # once.
     login_token = None
 
     __table_args__ = (
@@ -55,7 +55,8 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # What the session and remember-me cookies carry, checked by web.load_user on every request.
+        # What the session and remember-me cookies carry, checked by accounts.session.load_user on
+        # every request.
         return f"{self.id}.{self.session_generation}.{self.login_token or ''}"
 
     def end_sessions(self) -> None:
@@ -67,6 +68,11 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def scope(self) -> Scope:
+        """The region this user oversees: the country for an admin, nothing for a lab user."""
+        return Scope.of(self)
 
     def covers(self, adcode: str | None) -> bool:
         """Whether a regulator's region scope includes a region (admins see everything)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import request
 
-from openday.api import bp
+from openday.api.blueprint import bp
 from openday.events.search import DEFAULT_PER_PAGE, KINDS, MAX_PER_PAGE, MAX_RADIUS_KM
 
 ISO_TIME = {"type": "string", "format": "date-time",
@@ -85,8 +85,11 @@ SCHEMAS: dict = {
         },
     },
     "SlotDetail": {
-        "allOf": [_ref("Slot"), {"type": "object", "required": ["description"],
-                                 "properties": {"description": {"type": "string"}}}],
+        "allOf": [_ref("Slot"), {"type": "object", "required": ["description"], "properties": {
+            "description": {"type": "string"},
+            "status": {"type": "string", "enum": ["open", "cancelled"],
+                       "description": "cancelled: the lab cancelled the slot or its event; it "
+                                      "takes no bookings"}}}],
     },
     "SlotPage": {
         "type": "object",
@@ -244,7 +247,7 @@ PATHS: dict = {
         "operationId": "getSlot",
         "parameters": [SLOT_PARAM],
         "responses": {"200": _json(_ref("SlotDetail"), "The slot, with the event's description"),
-                      "404": _error("No such published slot")},
+                      "404": _error("No such slot the public may see")},
     }},
     "/slots/{slot_id}/bookings": {"post": {
         "operationId": "bookSlot",

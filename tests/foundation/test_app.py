@@ -73,3 +73,41 @@ def test_home_lists_upcoming_slots_in_the_city_last_searched(client, create_lab,
 def test_home_ignores_a_forged_city_cookie(client):
     client.set_cookie("openday_city", "no-such-city")
     assert client.get("/").status_code == 200
+
+
+def test_every_setting_openday_reads_has_its_default_in_from_env(tmp_path):
+    import re
+    from pathlib import Path
+
+    import openday
+    from openday.config import from_env
+
+    package = Path(openday.__file__).parent
+    read = set()
+    for path in package.rglob("*.py"):
+        if path.name in ("config.py", "gunicorn_conf.py"):  # env names; gunicorn's own settings
+            continue
+        read |= set(re.findall(r"[\"'](OPENDAY_[A-Z_]+)[\"']", path.read_text("utf-8")))
+    assert read and read <= set(from_env(str(tmp_path)))
+
+
+def test_a_test_app_reads_figures_fresh_and_a_real_one_remembers_them(monkeypatch, tmp_path):
+    for name in ("OPENDAY_STATS_CACHE_SECONDS", "OPENDAY_SEARCH_CACHE_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    url = f"sqlite:///{tmp_path}/x.db"
+    testing = create_app({"TESTING": True, "OPENDAY_DATABASE_URL": url})
+    assert (testing.config["OPENDAY_STATS_CACHE_SECONDS"],
+            testing.config["OPENDAY_SEARCH_CACHE_SECONDS"]) == (0, 0)
+    real = create_app({"OPENDAY_DATABASE_URL": url, "SECRET_KEY": "a-real-secret-key-0123456789"})
+    assert (real.config["OPENDAY_STATS_CACHE_SECONDS"],
+            real.config["OPENDAY_SEARCH_CACHE_SECONDS"]) == (60, 2)
+    chosen = create_app({"TESTING": True, "OPENDAY_DATABASE_URL": url,
+                         "OPENDAY_SEARCH_CACHE_SECONDS": 60})
+    assert chosen.config["OPENDAY_SEARCH_CACHE_SECONDS"] == 60  # a test's own setting wins
+
+
+def test_the_user_loader_is_accounts_session(app):
+    from openday.accounts.session import load_user
+
+    assert app.login_manager._user_callback is load_user
+    assert load_user("not-an-id") is None and load_user("1.0.") is None

