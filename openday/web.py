@@ -77,7 +77,7 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
 
 
 def catalogue():
-    """This request's translations, found once (``forget_request_memo`` runs before each request).
+    """This request's translations, found once per request (``g`` is the request's own).
     Flask-Babel finds them again for every string, with several context lookups and the locale
     formatted to text each time, and a page shows forty strings."""
     found = g.get("_openday_catalogue")
@@ -92,12 +92,6 @@ def locale_code() -> str:
     if found is None:
         found = g._openday_locale_code = str(get_locale())
     return found
-
-
-def forget_request_memo() -> None:
-    """Before each request: forget the previous one's catalogue and locale."""
-    g.pop("_openday_catalogue", None)
-    g.pop("_openday_locale_code", None)
 
 
 def _install_template_gettext(app: Flask) -> None:
@@ -198,8 +192,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_now():
         return {"now": clock.now()}
-
-    app.before_request(forget_request_memo)  # g outlives a request where an app context is kept
 
     @app.before_request
     def refuse_nul_bytes():
