@@ -13,7 +13,7 @@ from icalendar import Calendar
 from openday import clock
 from openday.bookings import service, staff
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
-from openday.core.db import Busy, lock_row, write_transaction
+from openday.core import db as kernel_db
 from openday.events.models import EventStatus, Slot, SlotStatus
 
 
@@ -299,7 +299,8 @@ def test_manage_page_tells_what_the_lab_cancelled(client, db, create_slot, book)
     slot.status = SlotStatus.cancelled
     slot.cancel_reason = "设备检修"
     db.session.commit()
-    write_transaction(lambda: service.cancel_slot_bookings(lock_row(Slot, slot.id), CancelledBy.lab))
+    kernel_db.write_transaction(lambda: service.cancel_slot_bookings(kernel_db.lock_row(Slot, slot.id),
+                                                                   CancelledBy.lab))
     html = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert "主办机构已取消该场次" in html and "设备检修" in html
     assert "<svg" not in html  # no QR for a cancelled booking
@@ -311,7 +312,8 @@ def test_manage_page_tells_when_the_whole_event_was_cancelled(client, db, create
     slot.event.status = EventStatus.cancelled
     slot.event.cancel_reason = "场馆改造"
     db.session.commit()
-    write_transaction(lambda: service.cancel_slot_bookings(lock_row(Slot, slot.id), CancelledBy.event))
+    kernel_db.write_transaction(lambda: service.cancel_slot_bookings(kernel_db.lock_row(Slot, slot.id),
+                                                                   CancelledBy.event))
     html = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert "主办机构已取消整个活动" in html and "场馆改造" in html
 
@@ -326,7 +328,7 @@ def test_busy_database_answers_503_with_retry_after(client, db, create_slot, mon
     slot = create_slot()
 
     def busy(*_a, **_k):
-        raise Busy()
+        raise kernel_db.Busy()
 
     monkeypatch.setattr(service, "book", busy)
     response = client.submit(f"/slots/{slot.id}/book", form())

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from openday import clock
 from openday.bookings import service
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
-from openday.core import db as core_db
-from openday.core.db import Busy, lock_row, write_transaction
+from openday.core import db as kernel_db
 from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import EventStatus, Slot, SlotStatus
 
@@ -354,11 +353,11 @@ def test_cancel_slot_bookings_keeps_counters(db, create_slot, book, counters):
     book(slot, 1)
 
     def cancel_all():
-        locked = lock_row(Slot, slot.id)
+        locked = kernel_db.lock_row(Slot, slot.id)
         locked.status = SlotStatus.cancelled
         return service.cancel_slot_bookings(locked, CancelledBy.lab)
 
-    assert write_transaction(cancel_all) == 2
+    assert kernel_db.write_transaction(cancel_all) == 2
     assert counters(slot) == {"seats_taken": 0, "confirmed_count": 0, "waitlisted_count": 0,
                               "waitlisted_people": 0}
     cancelled = db.session.execute(sa.select(Booking)).scalars().all()
@@ -378,10 +377,10 @@ def test_locked_database_is_retried_then_busy(db, create_slot, monkeypatch):
         raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(service, "_book_in_transaction", locked)
-    monkeypatch.setattr(core_db.time, "sleep", lambda _s: None)
-    with pytest.raises(Busy) as caught:
+    monkeypatch.setattr(kernel_db.time, "sleep", lambda _s: None)
+    with pytest.raises(kernel_db.Busy) as caught:
         service.book(slot.id, service.BookingRequest("张三", "13800138000", 1, True))
-    assert attempts["n"] == core_db.WRITE_ATTEMPTS
+    assert attempts["n"] == kernel_db.WRITE_ATTEMPTS
     assert caught.value.status == 503
 
 
@@ -399,7 +398,7 @@ def test_locked_database_then_free_succeeds(db, create_slot, monkeypatch):
         return real(*args)
 
     monkeypatch.setattr(service, "_book_in_transaction", locked_once)
-    monkeypatch.setattr(core_db.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(kernel_db.time, "sleep", lambda _s: None)
     booking = service.book(slot.id, service.BookingRequest("张三", "13800138000", 1, True))
     assert booking.status == "confirmed" and attempts["n"] == 2
 
