@@ -81,12 +81,6 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
     return format_datetime(moment, style)
 
 
-def forget_request_memo() -> None:
-    """Before each request: forget the previous one's catalogue and locale (``core.i18n``)."""
-    g.pop("_openday_catalogue", None)
-    g.pop("_openday_locale_code", None)
-
-
 def remembered_macro(template: str, macro: str, *args) -> Markup:
     """A template macro's output for hashable ``args``, rendered once per (args, language, mount
     point) and remembered. Only for macros that are pure functions of those: result cards (their
@@ -131,7 +125,6 @@ def register_locale(app: Flask) -> None:
     """The reader's language (``?lang=``, the cookie, the browser), the time zone, and
     ``/lang/<code>``."""
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
-    app.before_request(forget_request_memo)  # g outlives a request where an app context is kept
 
     @app.after_request
     def remember_language(response):

@@ -2,6 +2,7 @@
 token like a browser, and factories (Indico-style) for the domain's objects."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
@@ -10,17 +11,34 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from openday import clock, create_app
 from openday.extensions import db as _db
+from tests.phones import next_phone
 
 PG_ADMIN_URL = os.environ.get("OPENDAY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class FormClient(FlaskClient):
-    """A test client that fills in the CSRF token the page it came from carried."""
+    """A test client that fills in the CSRF token the page it came from carried, and runs each
+    request in its own app context, ``g`` and database session, as in production."""
+
+    def open(self, *args, **kwargs):
+        # Flask reuses an app context already pushed, the test's, with its ``g`` (the logged-in
+        # user, the CSRF token, the catalogue) and its session; a fresh contextvars.Context has
+        # none, so the request pushes its own. The test's session commits first, so it holds no
+        # lock the request waits on, and forgets what it read after, so it reads what the
+        # request wrote.
+        if has_app_context():
+            _db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            if has_app_context():
+                _db.session.expire_all()
 
     def csrf_token(self, url: str) -> str:
         page = self.get(url)
@@ -88,17 +106,10 @@ def app_config() -> dict:
 
 @pytest.fixture
 def app(backend, tmp_path, request, app_config):
+    """The app, with an app context held for the test body: the factories and the test's own
+    queries use it; every request of ``client`` runs in a context of its own (see FormClient)."""
     app = make_app(backend, tmp_path, request, **app_config)
     app.test_client_class = FormClient
-
-    @app.before_request
-    def forget_cached_user():
-        # Requests reuse the test's app context, and with it `g`; without this Flask-Login's cached
-        # user and Flask-WTF's cached token would leak from one client (or one login) to the next.
-        from flask import g
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
     with app.app_context():
         yield app
         _db.session.remove()
@@ -236,6 +247,21 @@ def create_slot(db, create_event):
         db.session.commit()
         return slot
     return make
+
+
+@pytest.fixture
+def book(app):
+    """book(slot, party_size=1, phone=None, name="张三") → the Booking, through the booking service,
+    so the slot's counters move as in production; each call gets a fresh phone unless given one
+    (a phone already on the slot raises AlreadyBooked)."""
+    from openday.bookings import service
+
+    def do(slot, party_size: int = 1, phone: str | None = None, name: str = "张三",
+           consent: bool = True):
+        request = service.BookingRequest(name=name, phone=phone or next_phone(),
+                                         party_size=party_size, consent=consent)
+        return service.book(getattr(slot, "id", slot), request)
+    return do
 
 
 @pytest.fixture

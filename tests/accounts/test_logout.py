@@ -85,11 +85,12 @@ def test_signing_in_forgets_sign_ins_older_than_any_cookie(app, db, client, crea
     "{id}", "{id}.0", "{id}.0.", "{id}.0.no-such-sign-in", "{id}.1.{token}", "{id}.0.{token}.x",
     "x.0.{token}", "{other}.0.{token}",
 ])
-def test_a_cookie_naming_no_live_sign_in_signs_nobody_in(app, client, create_user, cookie_id):
+def test_a_cookie_naming_no_live_sign_in_signs_nobody_in(app, db, client, create_user, cookie_id):
+    from openday.accounts.models import LoginSession
     from openday.extensions import login_manager
     user, other = create_user(role="admin"), create_user(role="admin")
     sign_in(client, user)
-    token = user.login_token
+    token = db.session.scalar(db.select(LoginSession.token).where(LoginSession.user_id == user.id))
     assert login_manager._user_callback(f"{user.id}.0.{token}") == user
     named = cookie_id.format(id=user.id, other=other.id, token=token)
     assert login_manager._user_callback(named) is None

@@ -100,6 +100,8 @@ def test_lab_staff_cannot_review_labs(client, db, login, users, create_lab, role
 ])
 def test_wrong_role_posts_are_refused_and_create_nothing(client, db, login, users, role, path, data):
     from openday.accounts.models import User
+    from openday.events.models import Campaign
     login(users[role])
     assert client.submit(path, data, form_url="/labs/register").status_code == 403
     assert db.session.execute(db.select(User).where(User.email == "x@example.cn")).first() is None
+    assert db.session.execute(db.select(Campaign).where(Campaign.year == 2040)).first() is None

@@ -1,28 +1,9 @@
-"""Booking fixtures: book through the service, and check a slot's counters against its bookings."""
+"""Booking fixtures: check a slot's counters against its bookings (``book`` is in
+tests/conftest.py)."""
 from __future__ import annotations
-
-import itertools
 
 import pytest
 import sqlalchemy as sa
-
-from openday.bookings import service
-
-_phones = itertools.count(13800000000 + 1)
-
-
-def next_phone() -> str:
-    return str(next(_phones))
-
-
-@pytest.fixture
-def book(app):
-    """book(slot, party_size=1, phone=None, name="张三") → the Booking, via the service."""
-    def do(slot, party_size: int = 1, phone: str | None = None, name: str = "张三", consent=True):
-        request = service.BookingRequest(name=name, phone=phone or next_phone(),
-                                         party_size=party_size, consent=consent)
-        return service.book(slot.id if hasattr(slot, "id") else slot, request)
-    return do
 
 
 def counters_match(db, slot_id: int) -> dict:

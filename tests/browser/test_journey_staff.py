@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from openday import clock
-from openday.bookings import service
 from openday.bookings.models import Booking
 from openday.events.models import Event, Slot
 from openday.labs.models import Lab
@@ -34,7 +33,7 @@ def log_in(page, email: str, shot=None, check_page=None) -> None:
 
 
 def test_lab_creates_an_event_with_two_slots_and_checks_a_booking_in(
-        live_server, page, shot, check_page, db, campaign, create_lab, create_user):
+        live_server, page, shot, check_page, db, campaign, create_lab, create_user, book):
     lab = create_lab(name="长沙市计量检定测试院")
     user = create_user(role="lab", lab=lab, email="lab-journey@openday.test", password=PASSWORD)
     lab_id = lab.id
@@ -72,7 +71,7 @@ def test_lab_creates_an_event_with_two_slots_and_checks_a_booking_in(
     check_page(page)
 
     # A citizen books the morning slot.
-    booking = service.book(slots[0].id, service.BookingRequest("韩梅梅", "13900139000", 3, True))
+    booking = book(slots[0], 3, phone="13900139000", name="韩梅梅")
     code, slot_id = booking.code, slots[0].id
     db.session.rollback()
 
@@ -100,7 +99,7 @@ def test_lab_creates_an_event_with_two_slots_and_checks_a_booking_in(
 
 
 @pytest.fixture
-def participation(create_lab, create_event, create_slot):
+def participation(create_lab, create_event, create_slot, book):
     """Two cities' labs with slots and bookings, some checked in: something for the charts."""
     from openday.bookings import staff
     for name, city, district, kind in [("长沙海关技术中心", "430100", "430104", "tour"),
@@ -108,7 +107,7 @@ def participation(create_lab, create_event, create_slot):
         lab = create_lab(name=name, city=city, district=district)
         slot = create_slot(event=create_event(lab=lab, kind=kind), capacity=30)
         for i in range(3):
-            service.book(slot.id, service.BookingRequest(f"市民{i}", f"1370000{city[:2]}{i:02d}", 2, True))
+            book(slot, 2, name=f"市民{i}")
     return staff
 
 

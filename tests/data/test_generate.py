@@ -4,7 +4,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from openday.bookings.models import Booking
-from openday.bookings.service import BookingRequest, book
 from openday.demo import is_valid_credit_code
 from openday.events.models import Campaign, Event, EventKind, Slot
 from openday.labs.models import Lab
@@ -57,7 +56,7 @@ def test_generated_phones_are_valid_and_unique_per_slot(runner, db):
     assert busiest <= 6
 
 
-def test_generating_twice_adds_more_and_the_app_keeps_booking(runner, db):
+def test_generating_twice_adds_more_and_the_app_keeps_booking(runner, db, book):
     runner.invoke(args=["openday", "generate", "--labs", "5"])
     runner.invoke(args=["openday", "generate", "--labs", "5", "--seed", "2"])
     assert scalar(db, sa.select(sa.func.count(Lab.id))) == 10
@@ -66,7 +65,7 @@ def test_generating_twice_adds_more_and_the_app_keeps_booking(runner, db):
     slot = db.session.execute(sa.select(Slot).where(Slot.listed, Slot.seats_taken + 2 <= Slot.capacity)
                               .order_by(Slot.starts_at.desc()).limit(1)).scalar_one()
     highest = scalar(db, sa.select(sa.func.max(Booking.id)))
-    booking = book(slot.id, BookingRequest("李雷", "19900000001", 2, True))
+    booking = book(slot, 2, phone="19900000001", name="李雷")
     assert booking.id > highest
     assert runner.invoke(args=["openday", "check"]).exit_code == 0
 

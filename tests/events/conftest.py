@@ -1,12 +1,8 @@
-"""Fixtures for the lab's side: a logged-in member of an approved lab, another lab, and booking
-through the booking service (so slot counters stay exactly as in production)."""
+"""Fixtures for the lab's side: a logged-in member of an approved lab, another lab, and a valid
+event form."""
 from __future__ import annotations
 
-import itertools
-
 import pytest
-
-_phones = itertools.count(13900000001)
 
 
 @pytest.fixture
@@ -30,18 +26,6 @@ def logged_in(staff, login):
 def other_lab(create_lab):
     return create_lab(name="上海市计量测试所", city="310100", district="310104",
                       address="徐汇区宜山路 716 号", lat=31.17, lon=121.42)
-
-
-@pytest.fixture
-def book(app):
-    """book(slot, party_size=1, phone=None, name=...) → the Booking, through the booking service."""
-    from openday.bookings import service
-
-    def do(slot, party_size: int = 1, phone: str | None = None, name: str = "李四"):
-        request = service.BookingRequest(name=name, phone=phone or str(next(_phones)),
-                                         party_size=party_size, consent=True)
-        return service.book(slot.id, request)
-    return do
 
 
 @pytest.fixture

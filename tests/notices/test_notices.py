@@ -143,21 +143,21 @@ def test_out_of_scope_notices_answer_404(client, db, create_notice, hunan):
 
 def test_edit_and_delete_own_scope_notice(client, db, create_notice, hunan):
     notice = create_notice(title="旧标题", region_scope="430000")
-    kept = notice.published_at
-    page = client.get(f"/regulator/notices/{notice.id}/edit").get_data(as_text=True)
+    notice_id, kept = notice.id, notice.published_at
+    page = client.get(f"/regulator/notices/{notice_id}/edit").get_data(as_text=True)
     assert "旧标题" in page
-    response = client.submit(f"/regulator/notices/{notice.id}/edit",
+    response = client.submit(f"/regulator/notices/{notice_id}/edit",
                              {"title": "新标题", "body": "新正文", "region_scope": "430000",
                               "published_at": ""})
     assert response.status_code == 302
     db.session.expire_all()
-    notice = db.session.get(Notice, notice.id)
+    notice = db.session.get(Notice, notice_id)
     assert (notice.title, notice.body, notice.published_at) == ("新标题", "新正文", kept)
-    response = client.submit(f"/regulator/notices/{notice.id}/delete", {},
-                             form_url=f"/regulator/notices/{notice.id}/edit")
+    response = client.submit(f"/regulator/notices/{notice_id}/delete", {},
+                             form_url=f"/regulator/notices/{notice_id}/edit")
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Notice, notice.id) is None
+    assert db.session.get(Notice, notice_id) is None
 
 
 def test_delete_needs_csrf_and_post(client, create_notice, national):
@@ -166,10 +166,31 @@ def test_delete_needs_csrf_and_post(client, create_notice, national):
     assert client.get(f"/regulator/notices/{notice.id}/delete").status_code == 405
 
 
-def test_national_regulator_and_admin_manage_every_notice(client, create_notice, create_user, login):
-    shanghai = create_notice(title="上海的", region_scope="310000")
-    login(create_user(role="admin"))
-    assert client.get(f"/regulator/notices/{shanghai.id}/edit").status_code == 200
+@pytest.mark.parametrize("role", ["regulator", "admin"])
+def test_national_regulator_and_admin_manage_every_notice(client, db, create_notice, create_user,
+                                                          login, role):
+    login(create_user(role=role))  # a regulator made without a scope is a national one
+    notices = [create_notice(title="湖南的", region_scope="430000"),
+               create_notice(title="上海的", region_scope="310000"), create_notice(title="全国的")]
+    ids = [notice.id for notice in notices]
+    listing = client.get("/regulator/notices").get_data(as_text=True)
+    for notice_id, title in zip(ids, ("湖南的", "上海的", "全国的")):
+        assert title in listing
+        url = f"/regulator/notices/{notice_id}/edit"
+        assert title in client.get(url).get_data(as_text=True)
+        response = client.submit(url, {"title": f"{title}（改）", "body": "改了",
+                                       "region_scope": "310000", "published_at": ""})
+        assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.execute(db.select(Notice.title, Notice.region_scope)
+                                .order_by(Notice.id)).all()
+    assert stored == [("湖南的（改）", "310000"), ("上海的（改）", "310000"), ("全国的（改）", "310000")]
+    for notice_id in ids:
+        response = client.submit(f"/regulator/notices/{notice_id}/delete", {},
+                                 form_url="/regulator/notices")
+        assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.execute(db.select(Notice)).first() is None
 
 
 @pytest.mark.parametrize("url", ["/regulator/notices", "/regulator/notices/1/edit"])

@@ -122,10 +122,10 @@ def backend() -> str:
     return "sqlite"  # gunicorn reads the same SQLite file the fixtures wrote
 
 
-def test_gunicorn_access_and_error_logs_carry_no_token_or_phone(app, db, tmp_path, create_slot):
+def test_gunicorn_access_and_error_logs_carry_no_token_or_phone(app, db, tmp_path, create_slot,
+                                                                book):
     slot = create_slot(capacity=2)
-    from openday.bookings import service
-    booking = service.book(slot.id, service.BookingRequest(NAME, PHONE, 1, True))
+    booking = book(slot, phone=PHONE, name=NAME)
     token, slot_id = booking.manage_token, slot.id
     db.session.remove()
     access, errors = tmp_path / "access.log", tmp_path / "error.log"

@@ -4,16 +4,9 @@ every value it shows)."""
 from __future__ import annotations
 
 import pytest
-from flask_babel import refresh
 
 from openday import cache
-from openday.bookings import service as bookings
 from openday.events.search import SEARCH_CACHE
-
-
-def _book(slot, phone: str, party: int = 1) -> None:
-    bookings.book(slot.id, bookings.BookingRequest(name="李四", phone=phone, party_size=party,
-                                                   consent=True))
 
 
 def _seats_left(client, slot_id: int, path: str = "/api/v1/slots?city=长沙") -> int:
@@ -28,16 +21,16 @@ def empty_cache():
     cache.forget()
 
 
-def test_without_the_setting_tests_read_live_lists(client, world):
+def test_without_the_setting_tests_read_live_lists(client, world, book):
     before = _seats_left(client, world.yuelu.id)
-    _book(world.yuelu, "13900000001", party=2)
+    book(world.yuelu, 2)
     assert _seats_left(client, world.yuelu.id) == before - 2
 
 
 @pytest.mark.parametrize("app_config", [{SEARCH_CACHE: 60}])
-def test_lists_are_remembered_but_a_slot_and_a_booking_read_live(client, world):
+def test_lists_are_remembered_but_a_slot_and_a_booking_read_live(client, world, book):
     before = _seats_left(client, world.yuelu.id)
-    _book(world.yuelu, "13900000002", party=2)
+    book(world.yuelu, 2)
     assert _seats_left(client, world.yuelu.id) == before  # the same list, from memory
     assert client.get(f"/api/v1/slots/{world.yuelu.id}").get_json()["seats_left"] == before - 2
     # another query is another key: never answered with this one's list
@@ -54,13 +47,11 @@ def test_errors_are_not_remembered(client, world):
     assert client.get("/api/v1/slots?city=长纱").status_code == 404
 
 
-def test_a_card_changes_with_its_seats_and_its_reader(client, world):
+def test_a_card_changes_with_its_seats_and_its_reader(client, world, book):
     html = client.get("/search?city=长沙").get_data(as_text=True)
     assert "余 20 位" in html
-    _book(world.yuelu, "13900000003", party=2)
+    book(world.yuelu, 2)
     assert "余 18 位" in client.get("/search?city=长沙").get_data(as_text=True)
-    refresh()  # the test's app context outlives the request; a server's next request would not
     english = client.get("/search?city=长沙", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "余 18 位" not in english and "18" in english
-    refresh()
     assert "余 18 位" in client.get("/search?city=长沙").get_data(as_text=True)

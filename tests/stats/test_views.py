@@ -125,6 +125,10 @@ def test_only_regulators_and_admins(client, create_user, create_lab, login, url,
     assert client.get(url).status_code == 302  # anonymous: to the login page
     login(create_user(role="lab", lab=create_lab()))
     assert client.get(url).status_code == 403
+    for role in ("regulator", "admin"):
+        client.delete_cookie("session")  # another browser
+        login(create_user(role=role))
+        assert client.get(url).status_code == 200, role
 
 
 def test_admin_sees_everything(client, db, world, create_user, login):

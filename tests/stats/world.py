@@ -6,7 +6,6 @@ the booking and slot tables (``figures_from_tables``), never copied from the cod
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,16 +15,11 @@ from openday import clock
 from openday.bookings import service, staff
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
-
-_phones = itertools.count(13900000001)
+from tests.phones import next_phone
 
 # A phone booked in the world: it must never show on a totals page, CSV or API answer.
 KNOWN_PHONE = "13812345678"
 KNOWN_PHONE_MASKED = "138****5678"
-
-
-def next_phone() -> str:
-    return str(next(_phones))
 
 
 class Ledger:
