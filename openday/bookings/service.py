@@ -1,13 +1,13 @@
 """The booking engine (SPEC §3): every rule a booking obeys, once, for the HTML views and the API.
 
 Concurrency, in one paragraph. Every change to a slot's seats runs in one *write transaction*
-(:func:`write_transaction`): on SQLite it starts as ``BEGIN IMMEDIATE``, so the write lock is
+(``core.db.write_transaction``): on SQLite it starts as ``BEGIN IMMEDIATE``, so the write lock is
 held before anything is read; on PostgreSQL the slot row is locked with ``SELECT … FOR UPDATE``
-(:func:`_lock_slot`), which serialises bookings, the waitlist and cancellations of that slot.
+(``core.db.lock_row``), which serialises bookings, the waitlist and cancellations of that slot.
 Inside it the seats are taken by one guarded ``UPDATE slot SET seats_taken = seats_taken + :n
 WHERE id = :id AND seats_taken + :n <= capacity`` whose row count says whether they fitted, so
 a slot can never be oversold even if the lock were somehow missing. ``database is locked`` and
-PostgreSQL's lock/serialisation failures are retried a few times, then raise :class:`Busy`
+PostgreSQL's lock/serialisation failures are retried a few times, then raise ``core.db.Busy``
 (answered as 503 with ``Retry-After``), never a 500. On PostgreSQL a booking first takes an
 advisory lock on the phone number (then the slot row, always in that order), so the repeat
 check, the per-day cap and the code draw happen before the slot's lock, which is held only for
@@ -26,51 +26,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import random
 import re
 import secrets
-import time
 import unicodedata
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
-from flask_babel import gettext
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock
 from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
-from openday.database import fault_reason, write_transaction_options
+from openday.core.db import advisory_lock, lock_row, write_transaction
+from openday.core.errors import RuleError
+from openday.core.i18n import _
+from openday.core.phone import SEPARATORS, normalise_phone
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
 
-log = logging.getLogger(__name__)
-
-
-def _(msgid: str, **variables) -> str:
-    """gettext in a request (the reader's language); the msgid itself elsewhere (CLI, jobs)."""
-    if has_request_context():
-        return gettext(msgid, **variables)
-    return msgid % variables if variables else msgid
-
-T = TypeVar("T")
-
 __all__ = [
-    "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingError", "BookingRequest", "Busy",
+    "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingRequest",
     "CapacityError", "DailyLimitReached", "IdempotencyKeyReused", "InvalidBooking",
     "NotCancellable", "SlotNotFound", "SlotUnavailable",
-    "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_slot_bookings",
-    "change_capacity", "check_bookable", "checkin_url", "find_by_code", "find_by_token",
-    "held_booking", "manage_url", "mask_phone", "normalise_code", "normalise_phone",
-    "promote_waitlisted", "receipt", "validate_request",
-    "waitlist_position", "write_transaction",
+    "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_refusal",
+    "cancel_slot_bookings", "change_capacity", "check_bookable", "checkin_url", "daily_limit",
+    "find_by_code", "find_by_token", "held_booking", "manage_url", "normalise_code",
+    "promote_waitlisted", "receipt", "validate_request", "waitlist_position",
 ]
 
 # No 0/O or 1/I: a code read aloud or copied from paper is never misread.
@@ -78,18 +63,10 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 CODE_DRAWS = 5  # attempts at a free code; each taken one costs a rolled-back transaction
 NAME_MAX = 40
-PHONE_RAW_MAX = 30          # "+86 138-0013-8000" is 17; anything much longer is not a phone
 TOKEN_MAX = 64
-WRITE_ATTEMPTS = 4
-BUSY_DEADLINE_S = 12  # no new attempt after this long (gunicorn kills a request at 30 s)
 ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
 IDEMPOTENCY_TTL = timedelta(hours=24)
-# Advisory locks in the two-int space (apart from the phone locks' one-bigint space), this kind
-# of object named by the first int.
-IDEMPOTENCY_LOCK_SPACE = 0x1DE7
 
-_PHONE = re.compile(r"1[3-9][0-9]{9}")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,64}")
 # Visible ASCII, as HTTP carries it. At least 16 characters: the key and the body are all that a
 # replay asks for, and a stranger who knows someone's phone may guess a body, so a key must not be
@@ -98,109 +75,100 @@ _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{16,255}")
 
 
 # ---- errors ------------------------------------------------------------------------------------
+#
+# Every refusal is a core RuleError (code, message, fields, status): the booking page puts its
+# fields on the form, the app's handler answers it on the API. Each class here is one a caller
+# tells apart; each takes (message, fields), its own text being the default message.
 
-class BookingError(Exception):
-    """A rule said no. ``code`` is stable (the API's error code), ``message`` is for people,
-    ``fields`` maps form/JSON field names to their messages; ``status`` is the HTTP answer."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
-
-
-class InvalidBooking(BookingError):
+class InvalidBooking(RuleError):
     status = 422
+    code = "invalid"
 
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("invalid", _("请修正标出的问题后再提交。"), fields)
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("请修正标出的问题后再提交。"), fields)
 
 
-class SlotNotFound(BookingError):
+class SlotNotFound(RuleError):
     status = 404
+    code = "not_found"
 
-    def __init__(self) -> None:
-        super().__init__("not_found", _("该场次不存在。"))
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("该场次不存在。"), fields)
 
 
-class SlotUnavailable(BookingError):
+class SlotUnavailable(RuleError):
     """Cancelled by the lab, or not (or no longer) open to the public."""
 
     status = 409
+    code = "slot_unavailable"
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__("slot_unavailable", message or _("该场次已取消或暂不开放预约。"))
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("该场次已取消或暂不开放预约。"), fields)
 
 
-class BookingClosed(BookingError):
+class BookingClosed(RuleError):
     status = 409
+    code = "booking_closed"
 
-    def __init__(self) -> None:
-        super().__init__("booking_closed", _("该场次已截止预约。"))
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("该场次已截止预约。"), fields)
 
 
-class AlreadyBooked(BookingError):
+class AlreadyBooked(RuleError):
     """The phone already holds an active booking on this slot. Says nothing about that booking:
     a phone number is not a secret (SPEC §3)."""
 
     status = 409
+    code = "already_booked"
 
-    def __init__(self) -> None:
-        message = _("该手机号已预约过此场次。如需查看或取消，请打开预约成功时保存的管理链接。")
-        super().__init__("already_booked", message, {"phone": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("该手机号已预约过此场次。如需查看或取消，请打开预约成功时保存的管理链接。")
+        super().__init__(None, message, {"phone": message} if fields is None else fields)
 
 
-class BadIdempotencyKey(BookingError):
+class BadIdempotencyKey(RuleError):
     status = 400
+    code = "bad_idempotency_key"
 
-    def __init__(self) -> None:
-        message = _("Idempotency-Key 须为 16–255 个可见 ASCII 字符，建议使用 UUID。")
-        super().__init__("bad_idempotency_key", message, {"Idempotency-Key": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("Idempotency-Key 须为 16–255 个可见 ASCII 字符，建议使用 UUID。")
+        super().__init__(None, message, {"Idempotency-Key": message} if fields is None else fields)
 
 
-class IdempotencyKeyReused(BookingError):
+class IdempotencyKeyReused(RuleError):
     """The key came with another request in the last 24 hours (another slot or other details)."""
 
     status = 422
+    code = "idempotency_key_reused"
 
-    def __init__(self) -> None:
-        message = _("此 Idempotency-Key 已用于另一个预约请求；新的请求请使用新的键。")
-        super().__init__("idempotency_key_reused", message, {"Idempotency-Key": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("此 Idempotency-Key 已用于另一个预约请求；新的请求请使用新的键。")
+        super().__init__(None, message, {"Idempotency-Key": message} if fields is None else fields)
 
 
-class DailyLimitReached(BookingError):
+class DailyLimitReached(RuleError):
     status = 409
+    code = "daily_limit"
 
-    def __init__(self, limit: int) -> None:
-        message = _("同一手机号每天最多预约 %(limit)d 个场次。", limit=limit)
-        super().__init__("daily_limit", message, {"phone": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("同一手机号每天最多预约 %(limit)d 个场次。", limit=daily_limit())
+        super().__init__(None, message, {"phone": message} if fields is None else fields)
 
 
-class NotCancellable(BookingError):
+class NotCancellable(RuleError):
     status = 409
+    code = "not_cancellable"
 
-    def __init__(self, message: str) -> None:
-        super().__init__("not_cancellable", message)
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message, fields)
 
 
-class CapacityError(BookingError):
+class CapacityError(RuleError):
     status = 422
+    code = "invalid"
 
-    def __init__(self, message: str) -> None:
-        super().__init__("invalid", message, {"capacity": message})
-
-
-class Busy(BookingError):
-    """The database stayed locked through every retry: try again in a moment (HTTP 503)."""
-
-    status = 503
-    retry_after = 2
-
-    def __init__(self) -> None:
-        super().__init__("busy", _("预约人数较多，系统繁忙，请稍后再试。"))
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message, {"capacity": message} if fields is None else fields)
 
 
 # ---- input ---------------------------------------------------------------------------------------
@@ -213,28 +181,6 @@ class BookingRequest:
     phone: Any
     party_size: Any
     consent: Any
-
-
-def mask_phone(phone: str | None) -> str:
-    """138****5678; "" for a purged booking."""
-    if not phone:
-        return ""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
-
-
-def normalise_phone(raw: Any) -> str:
-    """A mainland mobile number as its 11 digits: accepts +86/86/0086 prefixes, spaces, dashes and
-    full-width digits. Raises ValueError otherwise."""
-    if not isinstance(raw, str) or len(raw) > PHONE_RAW_MAX:
-        raise ValueError("not a phone number")
-    text = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
-    for prefix in ("+86", "0086", "86"):
-        if text.startswith(prefix) and len(text) == len(prefix) + 11:
-            text = text[len(prefix):]
-            break
-    if not _PHONE.fullmatch(text):
-        raise ValueError("not a mainland mobile number")
-    return text
 
 
 def _clean_name(raw: Any) -> str | None:
@@ -266,84 +212,11 @@ def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int
     if req.consent is not True:
         fields["consent"] = _("请阅读并同意个人信息使用说明。")
     if fields:
-        raise InvalidBooking(fields)
+        raise InvalidBooking(fields=fields)
     return name, phone, party
 
 
-# ---- transactions --------------------------------------------------------------------------------
-
-def _is_busy(exc: BaseException) -> bool:
-    if isinstance(exc, PoolTimeout):
-        return True
-    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
-        return False
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock
-        return True
-    text = str(orig).lower()
-    return "database is locked" in text or "database table is locked" in text
-
-
-def _is_lost(exc: BaseException) -> bool:
-    """A connection that broke under us, as when PostgreSQL restarts or a pooled connection was
-    cut. Not a refused one: a server that is not there now will not be 200 ms later."""
-    return fault_reason(exc) == "connection lost"
-
-
-def _end_transaction() -> None:
-    """A write transaction must be the first thing on its connection: finish whatever ran before
-    (a read by the view, or the caller's own writes, which are kept)."""
-    if db.session().in_transaction():
-        db.session.commit()
-
-
-def write_transaction(work: Callable[[], T], attempts: int = WRITE_ATTEMPTS) -> T:
-    """Run ``work()`` in a write transaction (BEGIN IMMEDIATE on SQLite) and commit it.
-
-    ``work`` is retried from scratch when the database is locked or PostgreSQL reports a
-    deadlock/serialisation failure; after ``attempts`` tries it raises :class:`Busy`. Any other
-    error rolls back and propagates. Other modules that move seats (cancelling a slot) use this too.
-    """
-    started = time.monotonic()
-    reconnected = False
-    for attempt in range(attempts):
-        if attempt and time.monotonic() - started > BUSY_DEADLINE_S:
-            break  # SQLite already waited its busy timeout each time: answer before the worker times out
-        _end_transaction()
-        committing = False
-        try:
-            db.session.connection(execution_options=write_transaction_options())
-            result = work()
-            committing = True
-            db.session.commit()
-            return result
-        except (DBAPIError, PoolTimeout) as exc:
-            db.session.rollback()
-            if not committing and not reconnected and _is_lost(exc):
-                # The connection died before COMMIT was sent, so nothing was written: one more
-                # try on a fresh connection (a restarted server is often back). A connection
-                # lost *during* COMMIT is never retried: it may have committed, and the caller
-                # answers 503 rather than acknowledge what it cannot vouch for.
-                reconnected = True
-                log.info("database connection lost before commit: trying once more")
-                time.sleep(0.2)
-                continue
-            if not _is_busy(exc):
-                raise
-            log.info("database busy (attempt %d of %d)", attempt + 1, attempts)
-            time.sleep(0.05 * (2 ** attempt) * (0.5 + random.random()))
-        except BaseException:
-            db.session.rollback()
-            raise
-    raise Busy()
-
-
-def _lock_slot(slot_id: int) -> Slot | None:
-    """The slot, freshly read and (PostgreSQL) row-locked for the rest of the transaction."""
-    return db.session.execute(
-        sa.select(Slot).where(Slot.id == slot_id).with_for_update(of=Slot)
-        .execution_options(populate_existing=True)).scalar_one_or_none()
-
+# ---- seats ---------------------------------------------------------------------------------------
 
 def _bump(slot: Slot, guard_seats: int | None = None, **deltas: int) -> bool:
     """Add ``deltas`` to the slot's counters in one UPDATE; with ``guard_seats`` only if that many
@@ -405,14 +278,15 @@ def check_bookable(slot: Slot) -> None:
                         slot.event.lab.status)
 
 
-def _daily_limit() -> int:
-    return int(current_app.config.get("OPENDAY_PHONE_DAILY_LIMIT", 6))
+def daily_limit() -> int:
+    """How many active bookings one phone may hold on one day (SPEC §3)."""
+    return int(current_app.config["OPENDAY_PHONE_DAILY_LIMIT"])
 
 
 def _refuse_over_cap(held: int) -> None:
     """DailyLimitReached when a phone already holds the day's limit of active bookings."""
-    if held >= _daily_limit():
-        raise DailyLimitReached(_daily_limit())
+    if held >= daily_limit():
+        raise DailyLimitReached()
 
 
 @dataclass(frozen=True)
@@ -431,19 +305,13 @@ class _Idempotency:
                           default=repr)
         return cls(_hash(key), _hash(sent))
 
-    @property
-    def lock_id(self) -> int:
-        return int(self.key_hash[:8], 16) - 2 ** 31  # a signed 32-bit int from the hash
-
 
 def _replay(key: _Idempotency) -> Booking | None:
     """The booking an earlier request of the last 24 hours with this key made (its receipt as
     first sent), or None; IdempotencyKeyReused when that request was another one."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A concurrent request with the same key waits here until the first one's booking and
-        # key are committed (or rolled back), then reads them.
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
-            sa.cast(IDEMPOTENCY_LOCK_SPACE, sa.Integer), sa.cast(key.lock_id, sa.Integer))))
+    # A concurrent request with the same key waits here (PostgreSQL; SQLite's write lock does
+    # the same) until the first one's booking and key are committed or rolled back, then reads them.
+    advisory_lock("idempotency", key.key_hash)
     found = db.session.execute(
         sa.select(IdempotencyKey).where(IdempotencyKey.key_hash == key.key_hash,
                                         IdempotencyKey.created_at >= clock.now() - IDEMPOTENCY_TTL)
@@ -497,10 +365,9 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
         raise SlotNotFound()
     slot_status, listed, max_party, starts_at, closes_at, event_status, lab_status = found
     name, phone, party = validate_request(req, max_party)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # One phone books one slot at a time, so two slots of the same day cannot both pass
-        # the daily cap. Taken before the slot lock, always in this order: no deadlock.
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(phone))))
+    # One phone books one slot at a time, so two slots of the same day cannot both pass the
+    # daily cap. Taken before the slot lock, always in this order: no deadlock.
+    advisory_lock("phone", phone)
     # Nothing else adds a booking for this phone now (its lock on PostgreSQL, the database's
     # write lock on SQLite), so the repeat check and the daily cap run before the slot is locked:
     # the slot's lock, which every booker of a popular slot queues for, is held only for the
@@ -513,7 +380,7 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
     _refuse_unless_open(slot_status, listed, closes_at or starts_at, event_status, lab_status)
     _refuse_over_cap(held)
 
-    slot = _lock_slot(slot_id)
+    slot = lock_row(Slot, slot_id)
     if slot is None:
         raise SlotNotFound()
     _refuse_unless_open(slot.status, slot.listed, slot.closes_at)
@@ -521,7 +388,8 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
         day = _slot_day(slot.starts_at)
         _refuse_over_cap(_phone_holds(slot_id, phone, day)[1])
     if party > slot.max_party:
-        raise InvalidBooking({"party_size": _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)})
+        message = _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)
+        raise InvalidBooking(fields={"party_size": message})
 
     if party <= slot.capacity - slot.seats_taken and _bump(
             slot, guard_seats=party, seats_taken=party, confirmed_count=1):
@@ -664,19 +532,30 @@ def _release(booking: Booking, slot: Slot, by: str) -> None:
     booking.cancelled_by = str(by)
 
 
+def cancel_refusal(booking: Booking, slot: Slot,
+                   by: str = CancelledBy.citizen) -> NotCancellable | None:
+    """Why ``by`` may not cancel this active booking now, or None if they may: a citizen cannot
+    once it is checked in or its slot has started (the lab and the event always can)."""
+    if by != CancelledBy.citizen:
+        return None
+    if booking.checked_in_at is not None:
+        return NotCancellable(_("已签到的预约不能取消。"))
+    if clock.now() >= slot.starts_at:
+        return NotCancellable(_("活动已开始，不能再取消预约。"))
+    return None
+
+
 def _cancel_in_transaction(booking_id: int, by: str) -> tuple[Booking, list[Booking]]:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotCancellable(_("预约不存在。"))
-    slot = _lock_slot(booking.slot_id)
+    slot = lock_row(Slot, booking.slot_id)
     db.session.refresh(booking)  # read again under the lock
     if booking.status == BookingStatus.cancelled:
         return booking, []
-    if by == CancelledBy.citizen:
-        if booking.checked_in_at is not None:
-            raise NotCancellable(_("已签到的预约不能取消。"))
-        if clock.now() >= slot.starts_at:
-            raise NotCancellable(_("活动已开始，不能再取消预约。"))
+    refusal = cancel_refusal(booking, slot, by)
+    if refusal is not None:
+        raise refusal
     _release(booking, slot, by)
     db.session.flush()
     return booking, promote_waitlisted(slot)
@@ -694,7 +573,7 @@ def cancel(booking: Booking, by: str = CancelledBy.citizen) -> list[Booking]:
 def cancel_slot_bookings(slot: Slot, by: str = CancelledBy.lab) -> int:
     """Cancel every active booking of a slot the lab is cancelling (``by`` lab, or event when the
     whole event goes), keeping the counters exact; no promotion. For use inside the caller's
-    write transaction (see :func:`write_transaction`), with the slot read under its lock.
+    write transaction (``core.db.write_transaction``), with the slot read under its lock.
     Returns how many bookings were cancelled."""
     active = db.session.execute(
         sa.select(Booking).where(Booking.slot_id == slot.id, Booking.status.in_(ACTIVE))
@@ -706,7 +585,7 @@ def cancel_slot_bookings(slot: Slot, by: str = CancelledBy.lab) -> int:
 
 
 def _change_capacity_in_transaction(slot_id: int, capacity: Any) -> list[Booking]:
-    slot = _lock_slot(slot_id)
+    slot = lock_row(Slot, slot_id)
     if slot is None:
         raise SlotNotFound()
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
@@ -754,7 +633,7 @@ def normalise_code(raw: Any) -> str | None:
     """What a person or scanner typed, as a code: case, spaces and dashes do not matter."""
     if not isinstance(raw, str) or len(raw) > 40:
         return None
-    code = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    code = SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return None
     return code
