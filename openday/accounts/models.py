@@ -10,12 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
+from openday.core.scope import NATIONAL, Scope
 from openday.extensions import UTCDateTime, db
 
 if TYPE_CHECKING:
     from openday.labs.models import Lab
-
-NATIONAL = "000000"  # a regulator scope that covers every province
 
 
 class Role(StrEnum):
@@ -67,6 +66,11 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def scope(self) -> Scope:
+        """The region this user oversees: the country for an admin, nothing for a lab user."""
+        return Scope.of(self)
 
     def covers(self, adcode: str | None) -> bool:
         """Whether a regulator's region scope includes a region (admins see everything)."""

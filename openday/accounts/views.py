@@ -5,22 +5,23 @@ import unicodedata
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
+from flask import (current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from openday import clock
-from openday.accounts import campaigns, service
+from openday.accounts import service
+from openday.accounts.blueprint import bp
 from openday.accounts.forms import CampaignForm, LoginForm, RegulatorForm
 from openday.accounts.models import Role, User
 from openday.accounts.permissions import admin_required
 from openday.accounts.service import AccountError
+from openday.events import campaigns
 from openday.events.models import Campaign
 from openday.extensions import db, limiter
 
-bp = Blueprint("accounts", __name__)
 
 # Failed logins only, three ways. Per account and address tight: one address guessing one
 # account's password. Per address generous: a carrier-grade NAT puts a whole district's staff

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
-from openday.api import api_error, bp
+from openday.api import api_error
+from openday.api.blueprint import bp
 from openday.extensions import limiter
 from openday.stats import service
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,14 +12,12 @@ from openday.accounts.permissions import (in_scope_or_404, lab_staff_required, r
                                           scope_condition)
 from openday.accounts.service import AccountError
 from openday.extensions import db, limiter
-from openday.geo import service as geo
 from openday.labs import service
-from openday.labs.forms import (ACTION_LABELS, STATUS_LABELS, TESTING_FIELD_LABELS,
-                                LabDetailsForm, RegistrationForm, ReviewForm, StatusFilterForm)
+from openday.labs.blueprint import bp
+from openday.labs.forms import (ACTION_LABELS, STATUS_LABELS, LabDetailsForm, RegistrationForm,
+                                ReviewForm, StatusFilterForm)
 from openday.labs.models import Lab, LabStatus
 from openday.labs.service import LabError
-
-bp = Blueprint("labs", __name__)
 
 # Per address and generous: many applicants may sit behind one carrier-grade NAT.
 REGISTER_LIMIT = "60 per hour; 300 per day"
@@ -27,22 +25,6 @@ REGISTER_LIMIT = "60 per hour; 300 per day"
 
 def _register_limit() -> str:
     return current_app.config.get("OPENDAY_REGISTER_LIMIT", REGISTER_LIMIT)
-
-
-@bp.app_context_processor
-def lab_labels():
-    return {"lab_status_labels": STATUS_LABELS, "testing_field_labels": TESTING_FIELD_LABELS,
-            "region_name": _region_name, "region_full_name": _region_full_name}
-
-
-def _region_name(adcode: str | None) -> str:
-    region = geo.get_region(adcode or "")
-    return region.name if region else (adcode or "")
-
-
-def _region_full_name(adcode: str | None) -> str:
-    region = geo.get_region(adcode or "")
-    return geo.full_name(region) if region else (adcode or "")
 
 
 # ---- registration --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -14,9 +14,8 @@ from openday.events.kinds import kind_choices
 from openday.geo.service import get_region
 from openday.notices import service as notices
 from openday.stats import service
+from openday.stats.blueprint import bp
 from openday.stats.forms import StatsFilterForm
-
-bp = Blueprint("stats", __name__)
 
 
 def _filters(scope: str | None):

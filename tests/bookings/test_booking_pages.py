@@ -13,7 +13,8 @@ from icalendar import Calendar
 from openday import clock
 from openday.bookings import service
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
-from openday.events.models import EventStatus, SlotStatus
+from openday.core import db as kernel_db
+from openday.events.models import EventStatus, Slot, SlotStatus
 
 
 def form(name="李四", phone="138 0013 8000", party_size="2", consent="y"):
@@ -281,7 +282,7 @@ def test_manage_page_tells_what_the_lab_cancelled(client, db, create_slot, book_
     slot.status = SlotStatus.cancelled
     slot.cancel_reason = "设备检修"
     db.session.commit()
-    service.write_transaction(lambda: service.cancel_slot_bookings(service._lock_slot(slot.id),
+    kernel_db.write_transaction(lambda: service.cancel_slot_bookings(kernel_db.lock_row(Slot, slot.id),
                                                                    CancelledBy.lab))
     html = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert "主办机构已取消该场次" in html and "设备检修" in html
@@ -294,7 +295,7 @@ def test_manage_page_tells_when_the_whole_event_was_cancelled(client, db, create
     slot.event.status = EventStatus.cancelled
     slot.event.cancel_reason = "场馆改造"
     db.session.commit()
-    service.write_transaction(lambda: service.cancel_slot_bookings(service._lock_slot(slot.id),
+    kernel_db.write_transaction(lambda: service.cancel_slot_bookings(kernel_db.lock_row(Slot, slot.id),
                                                                    CancelledBy.event))
     html = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert "主办机构已取消整个活动" in html and "场馆改造" in html
@@ -310,7 +311,7 @@ def test_busy_database_answers_503_with_retry_after(client, db, create_slot, mon
     slot = create_slot()
 
     def busy(*_a, **_k):
-        raise service.Busy()
+        raise kernel_db.Busy()
 
     monkeypatch.setattr(service, "book", busy)
     response = client.submit(f"/slots/{slot.id}/book", form())

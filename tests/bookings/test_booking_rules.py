@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from openday import clock
 from openday.bookings import service
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
-from openday.events.models import EventStatus, SlotStatus
+from openday.core import db as kernel_db
+from openday.core.phone import mask_phone, normalise_phone
+from openday.events.models import EventStatus, Slot, SlotStatus
 
 
 def count_bookings(db) -> int:
@@ -23,7 +25,7 @@ def count_bookings(db) -> int:
                                  "86-138-0013-8000", "138-0013-8000", " 138 0013 8000 ",
                                  "008613800138000", "１３８００１３８０００"])
 def test_phone_is_normalised_to_eleven_digits(raw):
-    assert service.normalise_phone(raw) == "13800138000"
+    assert normalise_phone(raw) == "13800138000"
 
 
 @pytest.mark.parametrize("raw", ["", "12800138000", "1380013800", "138001380000", "+8512800138000",
@@ -31,12 +33,12 @@ def test_phone_is_normalised_to_eleven_digits(raw):
                                  "+86+8613800138000"])
 def test_bad_phones_are_refused(raw):
     with pytest.raises(ValueError):
-        service.normalise_phone(raw)
+        normalise_phone(raw)
 
 
 def test_phone_is_masked():
-    assert service.mask_phone("13812345678") == "138****5678"
-    assert service.mask_phone(None) == ""
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone(None) == ""
 
 
 @pytest.mark.parametrize("field,value", [
@@ -351,11 +353,11 @@ def test_cancel_slot_bookings_keeps_counters(db, create_slot, book, counters):
     book(slot, 1)
 
     def cancel_all():
-        locked = service._lock_slot(slot.id)
+        locked = kernel_db.lock_row(Slot, slot.id)
         locked.status = SlotStatus.cancelled
         return service.cancel_slot_bookings(locked, CancelledBy.lab)
 
-    assert service.write_transaction(cancel_all) == 2
+    assert kernel_db.write_transaction(cancel_all) == 2
     assert counters(slot) == {"seats_taken": 0, "confirmed_count": 0, "waitlisted_count": 0,
                               "waitlisted_people": 0}
     cancelled = db.session.execute(sa.select(Booking)).scalars().all()
@@ -375,10 +377,10 @@ def test_locked_database_is_retried_then_busy(db, create_slot, monkeypatch):
         raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(service, "_book_in_transaction", locked)
-    monkeypatch.setattr(service.time, "sleep", lambda _s: None)
-    with pytest.raises(service.Busy) as caught:
+    monkeypatch.setattr(kernel_db.time, "sleep", lambda _s: None)
+    with pytest.raises(kernel_db.Busy) as caught:
         service.book(slot.id, service.BookingRequest("张三", "13800138000", 1, True))
-    assert attempts["n"] == service.WRITE_ATTEMPTS
+    assert attempts["n"] == kernel_db.WRITE_ATTEMPTS
     assert caught.value.status == 503
 
 
@@ -396,7 +398,7 @@ def test_locked_database_then_free_succeeds(db, create_slot, monkeypatch):
         return real(*args)
 
     monkeypatch.setattr(service, "_book_in_transaction", locked_once)
-    monkeypatch.setattr(service.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(kernel_db.time, "sleep", lambda _s: None)
     booking = service.book(slot.id, service.BookingRequest("张三", "13800138000", 1, True))
     assert booking.status == "confirmed" and attempts["n"] == 2
 

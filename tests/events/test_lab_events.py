@@ -91,7 +91,7 @@ def test_the_events_service_refuses_a_venue_outside_the_labs_province(app, db, l
     with app.test_request_context():
         with pytest.raises(service.RuleError) as refused:
             service.save_event(lab, data)
-    assert set(refused.value.errors) == {"venue_district"}
+    assert set(refused.value.fields) == {"venue_district"}
     db.session.rollback()
     assert events_of(db, lab) == []
 
