@@ -50,13 +50,11 @@ def purge_personal_data(year: int, force: bool = False, retention_days: int | No
     """
     campaign = db.session.execute(sa.select(Campaign).where(Campaign.year == year)).scalar_one_or_none()
     if campaign is None:
-        db.session.rollback()
         raise LookupError(f"no campaign for the year {year}")
     days = current_app.config["OPENDAY_RETENTION_DAYS"] if retention_days is None else retention_days
     result = PurgeResult(year=year, ends_on=campaign.ends_on,
                          purge_from=campaign.ends_on + timedelta(days=days + 1))
     if clock.today() < result.purge_from and not force:
-        db.session.rollback()
         raise PurgeRefused(result)
     campaign_id = campaign.id
 
