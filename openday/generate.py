@@ -31,7 +31,8 @@ from openday.bookings.service import CODE_ALPHABET, CODE_LENGTH
 from openday.cli import openday_cli
 from openday.demo import (EVENT_TEMPLATES, LAB_PATTERNS, ROADS, SLOT_TIMES, EventTemplate,
                           credit_code, districts_of, ensure_current_campaign, jitter, person_name)
-from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot, SlotStatus
+from openday.events.models import (Campaign, Event, EventKind, EventStatus, Slot, SlotStatus,
+                                   listed_rule)
 from openday.extensions import UTCDateTime, db
 from openday.geo import service as geo
 from openday.geo.models import Region
@@ -203,7 +204,7 @@ class Generator:
             "created_at": created, "updated_at": created,
         }
 
-    def slot_rows(self, event: dict) -> list[dict]:
+    def slot_rows(self, event: dict, lab_status: str = LabStatus.approved) -> list[dict]:
         rng = self.rng
         n = rng.choices((1, 2, 3, 4, 5), (10, 20, 40, 20, 10))[0]
         rows = []
@@ -212,7 +213,7 @@ class Generator:
             starts_at = clock.china_datetime(day, hour, minute)
             capacity = rng.choice((10, 12, 15, 20, 20, 25, 30, 30, 30, 40, 40, 50, 60))
             status = SlotStatus.cancelled if rng.random() < 0.02 else SlotStatus.open
-            listed = event["status"] == EventStatus.published and status == SlotStatus.open
+            listed = listed_rule(event["status"], status, lab_status)
             rows.append({
                 "id": self._next_id("slot"), "event_id": event["id"], "starts_at": starts_at,
                 "ends_at": starts_at + timedelta(minutes=minutes), "capacity": capacity,
@@ -319,7 +320,7 @@ class Generator:
             for _e in range(self.rng.choices((3, 4, 5, 6, 7), (15, 20, 30, 20, 15))[0]):
                 event = self.event_row(lab)
                 out["event"].append(event)
-                for slot in self.slot_rows(event):
+                for slot in self.slot_rows(event, lab["status"]):
                     out["booking"] += self.booking_rows(slot)
                     out["slot"].append(slot)
         return out

@@ -12,12 +12,13 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from openday import clock
-from openday.accounts import campaigns, service
+from openday.accounts import service
 from openday.accounts.blueprint import bp
 from openday.accounts.forms import CampaignForm, LoginForm, RegulatorForm
 from openday.accounts.models import Role, User
 from openday.accounts.permissions import admin_required
 from openday.accounts.service import AccountError
+from openday.events import campaigns
 from openday.events.models import Campaign
 from openday.extensions import db, limiter
 

@@ -3,32 +3,29 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from openday.api import api_error
 from openday.api.blueprint import bp
-from openday.api.slots import booking_error, booking_json
+from openday.api.slots import booking_json
 from openday.bookings import service
-from openday.bookings.ratelimit import token_guess_limit
 from openday.bookings.models import CancelledBy
+from openday.bookings.ratelimit import token_guess_limit
+from openday.core.errors import RuleError, api_error, json_error
+from openday.core.phone import mask_phone
 from openday.events.search import iso
-
-
-def _found_or_none(token: str):
-    return service.find_by_token(token)
 
 
 def booking_detail(booking) -> dict:
     body = booking_json(booking)
     body.update({"slot_id": booking.slot_id, "checked_in_at": iso(booking.checked_in_at),
-                 "phone": service.mask_phone(booking.phone), "cancelled_by": booking.cancelled_by})
+                 "phone": mask_phone(booking.phone), "cancelled_by": booking.cancelled_by})
     return body
 
 
 @bp.get("/bookings/<token>")
 @token_guess_limit
 def booking(token: str):
-    found = _found_or_none(token)
+    found = service.find_by_token(token)
     if found is None:
-        return api_error("not_found", _("预约不存在。"), status=404)
+        return json_error("not_found", _("预约不存在。"), 404)
     return booking_detail(found)
 
 
@@ -36,11 +33,11 @@ def booking(token: str):
 @token_guess_limit
 def cancel_booking(token: str):
     """Cancels (promoting the waitlist); cancelling again answers the cancelled booking."""
-    found = _found_or_none(token)
+    found = service.find_by_token(token)
     if found is None:
-        return api_error("not_found", _("预约不存在。"), status=404)
+        return json_error("not_found", _("预约不存在。"), 404)
     try:
         service.cancel(found, by=CancelledBy.citizen)
-    except service.BookingError as exc:
-        return booking_error(exc)
+    except RuleError as exc:
+        return api_error(exc)
     return booking_detail(service.find_by_token(token))

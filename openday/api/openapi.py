@@ -63,7 +63,7 @@ SCHEMAS: dict = {
     "Slot": {
         "type": "object",
         "required": ["id", "event_id", "title", "kind", "lab", "city", "venue", "starts_at",
-                     "ends_at", "capacity", "seats_left", "distance_km"],
+                     "ends_at", "capacity", "seats_left", "distance_km", "status"],
         "properties": {
             "id": {"type": "integer"},
             "event_id": {"type": "integer"},
@@ -82,6 +82,10 @@ SCHEMAS: dict = {
             "distance_km": {"type": ["number", "null"], "minimum": 0,
                             "description": "Geodesic distance from the search point; null "
                                            "when the search had none."},
+            "status": {"type": "string", "enum": ["open", "cancelled"],
+                       "description": "cancelled when the lab cancelled the slot or its event "
+                                      "(only GET /slots/{slot_id} shows such a slot; a search "
+                                      "lists open ones)."},
         },
     },
     "SlotDetail": {
@@ -246,8 +250,10 @@ PATHS: dict = {
     "/slots/{slot_id}": {"get": {
         "operationId": "getSlot",
         "parameters": [SLOT_PARAM],
-        "responses": {"200": _json(_ref("SlotDetail"), "The slot, with the event's description"),
-                      "404": _error("No such slot the public may see")},
+        "responses": {"200": _json(_ref("SlotDetail"), "The slot, with the event's description "
+                                   "(a cancelled one too, with status cancelled)"),
+                      "404": _error("No such slot, or its event is a draft or its lab not "
+                                    "approved")},
     }},
     "/slots/{slot_id}/bookings": {"post": {
         "operationId": "bookSlot",

@@ -24,10 +24,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from openday.bookings.models import Booking, BookingStatus
+from openday.bookings.purge import PurgeRefused, purge_personal_data
 from openday.cli import openday_cli
-from openday.events.models import Event, EventStatus, Slot, SlotStatus
+from openday.events.models import (Event, EventStatus, Slot, SlotStatus, listed_condition,
+                                   listed_rule)
 from openday.extensions import db
-from openday.labs.models import Lab, LabStatus
+from openday.labs.models import Lab
 
 COUNTERS = ("seats_taken", "confirmed_count", "waitlisted_count", "waitlisted_people",
             "checked_in_people")
@@ -129,8 +131,7 @@ def cancellation_problems(limit: int) -> tuple[int, list[Problem]]:
 
 
 def copy_problems(limit: int) -> tuple[int, list[Problem]]:
-    listed = sa.and_(Event.status == EventStatus.published, Slot.status == SlotStatus.open,
-                     Lab.status == LabStatus.approved)
+    listed = listed_condition()
     pairs = ((Slot.campaign_id, Event.campaign_id, "campaign_id"), (Slot.lab_id, Event.lab_id, "lab_id"),
              (Slot.city_adcode, Event.city_adcode, "city_adcode"), (Slot.kind, Event.kind, "kind"))
     listed_wrong = sa.or_(sa.and_(Slot.listed, sa.not_(listed)), sa.and_(sa.not_(Slot.listed), listed))
@@ -147,8 +148,7 @@ def copy_problems(limit: int) -> tuple[int, list[Problem]]:
             if got != want:
                 problems.append(Problem("event copy", slot_id, f"{name} is {got!r}, its event's is {want!r}"))
         is_listed, event_status, slot_status, lab_status = rest[2 * n:]
-        should = (event_status == EventStatus.published and slot_status == SlotStatus.open
-                  and lab_status == LabStatus.approved)
+        should = listed_rule(event_status, slot_status, lab_status)
         if bool(is_listed) != should:
             problems.append(Problem("event copy", slot_id,
                                     f"listed is {bool(is_listed)}, event {event_status}, slot "
@@ -217,61 +217,6 @@ def check_command(limit: int, full: list[int]) -> None:
 
 
 # ---- PIPL purge (SPEC §7): `flask --app wsgi openday purge-personal-data --campaign <year>` --------
-
-@dataclass
-class PurgeResult:
-    year: int
-    ends_on: object          # the campaign's last day (Beijing date)
-    purge_from: object       # first day (Beijing) the purge runs without --force
-    bookings: int = 0        # bookings whose name and phone were removed now
-
-
-class PurgeRefused(Exception):
-    """Asked too early (before the campaign end + OPENDAY_RETENTION_DAYS) without ``force``."""
-
-    def __init__(self, result: PurgeResult) -> None:
-        super().__init__(f"the {result.year} campaign ends on {result.ends_on}; its personal data "
-                         f"is kept until it is OPENDAY_RETENTION_DAYS old, on {result.purge_from}")
-        self.result = result
-
-
-def purge_personal_data(year: int, force: bool = False, retention_days: int | None = None) -> PurgeResult:
-    """Remove citizens' names and phones from the bookings of campaign ``year``.
-
-    The booking rows stay, with their status, party size and check-in time, and so do the slots'
-    counters: every total and the CSV exports read the same afterwards. Already purged bookings are
-    left alone, so running it twice is harmless. Raises ``LookupError`` for an unknown year and
-    :class:`PurgeRefused` before the campaign's last day + the retention period unless ``force``.
-    """
-    from datetime import timedelta
-
-    from flask import current_app
-
-    from openday import clock
-    from openday.database import write_transaction_options
-    from openday.events.models import Campaign
-
-    campaign = db.session.execute(sa.select(Campaign).where(Campaign.year == year)).scalar_one_or_none()
-    if campaign is None:
-        raise LookupError(f"no campaign for the year {year}")
-    days = current_app.config["OPENDAY_RETENTION_DAYS"] if retention_days is None else retention_days
-    result = PurgeResult(year=year, ends_on=campaign.ends_on,
-                         purge_from=campaign.ends_on + timedelta(days=days + 1))
-    if clock.today() < result.purge_from and not force:
-        db.session.rollback()
-        raise PurgeRefused(result)
-    db.session.rollback()  # a fresh transaction for the write (BEGIN IMMEDIATE on SQLite)
-    db.session.connection(execution_options=write_transaction_options())
-    slots = sa.select(Slot.id).where(Slot.campaign_id == campaign.id)
-    outcome = db.session.execute(
-        sa.update(Booking)
-        .where(Booking.slot_id.in_(slots), Booking.purged_at.is_(None))
-        .values(name=None, phone=None, purged_at=clock.now())
-        .execution_options(synchronize_session=False))
-    result.bookings = outcome.rowcount
-    db.session.commit()
-    return result
-
 
 @openday_cli.command("purge-personal-data")
 @click.option("--campaign", "year", type=int, required=True, help="The campaign's year, e.g. 2026.")

@@ -1,10 +1,14 @@
-"""Bookings: forms. They only carry what was typed; the rules (SPEC §3) are checked once, in
-``service.validate_request``, whose field errors the view puts back on these fields."""
+"""Bookings: forms. They only carry what was typed; the rules (SPEC §3) are checked once, in the
+services (``service.validate_request``, ``staff``), whose field errors the views put back on these
+fields (``core.forms.put_on_form``)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, SubmitField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from openday.core.forms import strip
 
 
 class BookingForm(FlaskForm):
@@ -24,4 +28,32 @@ class BookingForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
+    """The citizen cancels their own booking."""
+
     submit = SubmitField(_l("取消预约"))
+
+
+# ---- the lab's forms -----------------------------------------------------------------------------
+
+class CancelSlotForm(FlaskForm):
+    """The lab cancels a slot or a whole event, saying why (the citizens booked are told)."""
+
+    reason = TextAreaField(_l("取消原因（将告知已预约的市民）"), filters=[strip],
+                           validators=[DataRequired(message=_l("请填写取消原因")), Length(max=500)])
+    confirm = SubmitField(_l("确认取消"))
+
+
+class CheckinForm(FlaskForm):
+    code = StringField(_l("预约码"), filters=[strip],
+                       validators=[DataRequired(message=_l("请输入预约码")), Length(max=20)])
+    confirm = SubmitField(_l("确认签到"))
+
+
+class WalkInForm(FlaskForm):
+    slot_id = SelectField(_l("场次"), coerce=int, choices=[],
+                          validators=[InputRequired(message=_l("请选择场次"))])
+    number = IntegerField(_l("现场来访人数"),
+                          validators=[InputRequired(message=_l("请填写人数")),
+                                      NumberRange(min=-500, max=500,
+                                                  message=_l("请填写 -500 到 500 之间的人数"))])
+    add = SubmitField(_l("记录"))

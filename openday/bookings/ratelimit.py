@@ -17,7 +17,7 @@ from collections.abc import Callable
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
-from openday.bookings.service import normalise_phone
+from openday.core.phone import normalise_phone
 from openday.extensions import limiter
 
 PER_IP = "300 per minute"

@@ -1,13 +1,13 @@
 """The booking engine (SPEC §3): every rule a booking obeys, once, for the HTML views and the API.
 
 Concurrency, in one paragraph. Every change to a slot's seats runs in one *write transaction*
-(:func:`write_transaction`): on SQLite it starts as ``BEGIN IMMEDIATE``, so the write lock is
+(``core.db.write_transaction``): on SQLite it starts as ``BEGIN IMMEDIATE``, so the write lock is
 held before anything is read; on PostgreSQL the slot row is locked with ``SELECT … FOR UPDATE``
-(:func:`_lock_slot`), which serialises bookings, the waitlist and cancellations of that slot.
+(``core.db.lock_row``), which serialises bookings, the waitlist and cancellations of that slot.
 Inside it the seats are taken by one guarded ``UPDATE slot SET seats_taken = seats_taken + :n
 WHERE id = :id AND seats_taken + :n <= capacity`` whose row count says whether they fitted, so
 a slot can never be oversold even if the lock were somehow missing. ``database is locked`` and
-PostgreSQL's lock/serialisation failures are retried a few times, then raise :class:`Busy`
+PostgreSQL's lock/serialisation failures are retried a few times, then raise ``core.db.Busy``
 (answered as 503 with ``Retry-After``), never a 500. On PostgreSQL a booking first takes an
 advisory lock on the phone number (then the slot row, always in that order), so the repeat
 check, the per-day cap and the code draw happen before the slot's lock, which is held only for
@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import secrets
-import time  # noqa: F401  (tests patch service.time.sleep, which core.db sleeps with)
 import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -42,27 +40,22 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock, metrics
 from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
-from openday.core.db import WRITE_ATTEMPTS, Busy, write_transaction  # noqa: F401  (old names)
+from openday.core.db import advisory_lock, lock_row, write_transaction
 from openday.core.errors import RuleError
 from openday.core.i18n import _
-from openday.core.phone import SEPARATORS, mask_phone, normalise_phone  # noqa: F401  (old names)
+from openday.core.phone import SEPARATORS, normalise_phone
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
 
-log = logging.getLogger(__name__)
-
-
-
 __all__ = [
-    "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingError", "BookingRequest", "Busy",
+    "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingRequest",
     "CapacityError", "DailyLimitReached", "IdempotencyKeyReused", "InvalidBooking",
     "NotCancellable", "SlotNotFound", "SlotUnavailable",
-    "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_slot_bookings",
-    "change_capacity", "check_bookable", "checkin_url", "find_by_code", "find_by_token",
-    "held_booking", "manage_url", "mask_phone", "normalise_code", "normalise_phone",
-    "promote_waitlisted", "receipt", "validate_request",
-    "waitlist_position", "write_transaction",
+    "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_refusal",
+    "cancel_slot_bookings", "change_capacity", "check_bookable", "checkin_url", "daily_limit",
+    "find_by_code", "find_by_token", "held_booking", "manage_url", "normalise_code",
+    "promote_waitlisted", "receipt", "validate_request", "waitlist_position",
 ]
 
 # No 0/O or 1/I: a code read aloud or copied from paper is never misread.
@@ -73,9 +66,6 @@ NAME_MAX = 40
 TOKEN_MAX = 64
 ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
 IDEMPOTENCY_TTL = timedelta(hours=24)
-# Advisory locks in the two-int space (apart from the phone locks' one-bigint space), this kind
-# of object named by the first int.
-IDEMPOTENCY_LOCK_SPACE = 0x1DE7
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,64}")
 # Visible ASCII, as HTTP carries it. At least 16 characters: the key and the body are all that a
@@ -85,90 +75,100 @@ _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{16,255}")
 
 
 # ---- errors ------------------------------------------------------------------------------------
+#
+# Every refusal is a core RuleError (code, message, fields, status): the booking page puts its
+# fields on the form, the app's handler answers it on the API. Each class here is one a caller
+# tells apart; each takes (message, fields), its own text being the default message.
 
-# Every booking error is a RuleError; each says its own status.
-BookingError = RuleError
-
-
-class InvalidBooking(BookingError):
+class InvalidBooking(RuleError):
     status = 422
+    code = "invalid"
 
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("invalid", _("请修正标出的问题后再提交。"), fields)
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("请修正标出的问题后再提交。"), fields)
 
 
-class SlotNotFound(BookingError):
+class SlotNotFound(RuleError):
     status = 404
+    code = "not_found"
 
-    def __init__(self) -> None:
-        super().__init__("not_found", _("该场次不存在。"))
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("该场次不存在。"), fields)
 
 
-class SlotUnavailable(BookingError):
+class SlotUnavailable(RuleError):
     """Cancelled by the lab, or not (or no longer) open to the public."""
 
     status = 409
+    code = "slot_unavailable"
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__("slot_unavailable", message or _("该场次已取消或暂不开放预约。"))
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("该场次已取消或暂不开放预约。"), fields)
 
 
-class BookingClosed(BookingError):
+class BookingClosed(RuleError):
     status = 409
+    code = "booking_closed"
 
-    def __init__(self) -> None:
-        super().__init__("booking_closed", _("该场次已截止预约。"))
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message or _("该场次已截止预约。"), fields)
 
 
-class AlreadyBooked(BookingError):
+class AlreadyBooked(RuleError):
     """The phone already holds an active booking on this slot. Says nothing about that booking:
     a phone number is not a secret (SPEC §3)."""
 
     status = 409
+    code = "already_booked"
 
-    def __init__(self) -> None:
-        message = _("该手机号已预约过此场次。如需查看或取消，请打开预约成功时保存的管理链接。")
-        super().__init__("already_booked", message, {"phone": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("该手机号已预约过此场次。如需查看或取消，请打开预约成功时保存的管理链接。")
+        super().__init__(None, message, {"phone": message} if fields is None else fields)
 
 
-class BadIdempotencyKey(BookingError):
+class BadIdempotencyKey(RuleError):
     status = 400
+    code = "bad_idempotency_key"
 
-    def __init__(self) -> None:
-        message = _("Idempotency-Key 须为 16–255 个可见 ASCII 字符，建议使用 UUID。")
-        super().__init__("bad_idempotency_key", message, {"Idempotency-Key": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("Idempotency-Key 须为 16–255 个可见 ASCII 字符，建议使用 UUID。")
+        super().__init__(None, message, {"Idempotency-Key": message} if fields is None else fields)
 
 
-class IdempotencyKeyReused(BookingError):
+class IdempotencyKeyReused(RuleError):
     """The key came with another request in the last 24 hours (another slot or other details)."""
 
     status = 422
+    code = "idempotency_key_reused"
 
-    def __init__(self) -> None:
-        message = _("此 Idempotency-Key 已用于另一个预约请求；新的请求请使用新的键。")
-        super().__init__("idempotency_key_reused", message, {"Idempotency-Key": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("此 Idempotency-Key 已用于另一个预约请求；新的请求请使用新的键。")
+        super().__init__(None, message, {"Idempotency-Key": message} if fields is None else fields)
 
 
-class DailyLimitReached(BookingError):
+class DailyLimitReached(RuleError):
     status = 409
+    code = "daily_limit"
 
-    def __init__(self, limit: int) -> None:
-        message = _("同一手机号每天最多预约 %(limit)d 个场次。", limit=limit)
-        super().__init__("daily_limit", message, {"phone": message})
+    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = message or _("同一手机号每天最多预约 %(limit)d 个场次。", limit=daily_limit())
+        super().__init__(None, message, {"phone": message} if fields is None else fields)
 
 
-class NotCancellable(BookingError):
+class NotCancellable(RuleError):
     status = 409
+    code = "not_cancellable"
 
-    def __init__(self, message: str) -> None:
-        super().__init__("not_cancellable", message)
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message, fields)
 
 
-class CapacityError(BookingError):
+class CapacityError(RuleError):
     status = 422
+    code = "invalid"
 
-    def __init__(self, message: str) -> None:
-        super().__init__("invalid", message, {"capacity": message})
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(None, message, {"capacity": message} if fields is None else fields)
 
 
 # ---- input ---------------------------------------------------------------------------------------
@@ -212,18 +212,11 @@ def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int
     if req.consent is not True:
         fields["consent"] = _("请阅读并同意个人信息使用说明。")
     if fields:
-        raise InvalidBooking(fields)
+        raise InvalidBooking(fields=fields)
     return name, phone, party
 
 
-# ---- transactions --------------------------------------------------------------------------------
-
-def _lock_slot(slot_id: int) -> Slot | None:
-    """The slot, freshly read and (PostgreSQL) row-locked for the rest of the transaction."""
-    return db.session.execute(
-        sa.select(Slot).where(Slot.id == slot_id).with_for_update(of=Slot)
-        .execution_options(populate_existing=True)).scalar_one_or_none()
-
+# ---- seats ---------------------------------------------------------------------------------------
 
 def _bump(slot: Slot, guard_seats: int | None = None, **deltas: int) -> bool:
     """Add ``deltas`` to the slot's counters in one UPDATE; with ``guard_seats`` only if that many
@@ -285,14 +278,15 @@ def check_bookable(slot: Slot) -> None:
                         slot.event.lab.status)
 
 
-def _daily_limit() -> int:
-    return int(current_app.config.get("OPENDAY_PHONE_DAILY_LIMIT", 6))
+def daily_limit() -> int:
+    """How many active bookings one phone may hold on one day (SPEC §3)."""
+    return int(current_app.config["OPENDAY_PHONE_DAILY_LIMIT"])
 
 
 def _refuse_over_cap(held: int) -> None:
     """DailyLimitReached when a phone already holds the day's limit of active bookings."""
-    if held >= _daily_limit():
-        raise DailyLimitReached(_daily_limit())
+    if held >= daily_limit():
+        raise DailyLimitReached()
 
 
 @dataclass(frozen=True)
@@ -311,19 +305,13 @@ class _Idempotency:
                           default=repr)
         return cls(_hash(key), _hash(sent))
 
-    @property
-    def lock_id(self) -> int:
-        return int(self.key_hash[:8], 16) - 2 ** 31  # a signed 32-bit int from the hash
-
 
 def _replay(key: _Idempotency) -> Booking | None:
     """The booking an earlier request of the last 24 hours with this key made (its receipt as
     first sent), or None; IdempotencyKeyReused when that request was another one."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A concurrent request with the same key waits here until the first one's booking and
-        # key are committed (or rolled back), then reads them.
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
-            sa.cast(IDEMPOTENCY_LOCK_SPACE, sa.Integer), sa.cast(key.lock_id, sa.Integer))))
+    # A concurrent request with the same key waits here (PostgreSQL; SQLite's write lock does
+    # the same) until the first one's booking and key are committed or rolled back, then reads them.
+    advisory_lock("idempotency", key.key_hash)
     found = db.session.execute(
         sa.select(IdempotencyKey).where(IdempotencyKey.key_hash == key.key_hash,
                                         IdempotencyKey.created_at >= clock.now() - IDEMPOTENCY_TTL)
@@ -377,10 +365,9 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
         raise SlotNotFound()
     slot_status, listed, max_party, starts_at, closes_at, event_status, lab_status = found
     name, phone, party = validate_request(req, max_party)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # One phone books one slot at a time, so two slots of the same day cannot both pass
-        # the daily cap. Taken before the slot lock, always in this order: no deadlock.
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(phone))))
+    # One phone books one slot at a time, so two slots of the same day cannot both pass the
+    # daily cap. Taken before the slot lock, always in this order: no deadlock.
+    advisory_lock("phone", phone)
     # Nothing else adds a booking for this phone now (its lock on PostgreSQL, the database's
     # write lock on SQLite), so the repeat check and the daily cap run before the slot is locked:
     # the slot's lock, which every booker of a popular slot queues for, is held only for the
@@ -393,7 +380,7 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
     _refuse_unless_open(slot_status, listed, closes_at or starts_at, event_status, lab_status)
     _refuse_over_cap(held)
 
-    slot = _lock_slot(slot_id)
+    slot = lock_row(Slot, slot_id)
     if slot is None:
         raise SlotNotFound()
     _refuse_unless_open(slot.status, slot.listed, slot.closes_at)
@@ -401,7 +388,8 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
         day = _slot_day(slot.starts_at)
         _refuse_over_cap(_phone_holds(slot_id, phone, day)[1])
     if party > slot.max_party:
-        raise InvalidBooking({"party_size": _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)})
+        message = _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)
+        raise InvalidBooking(fields={"party_size": message})
 
     if party <= slot.capacity - slot.seats_taken and _bump(
             slot, guard_seats=party, seats_taken=party, confirmed_count=1):
@@ -545,19 +533,30 @@ def _release(booking: Booking, slot: Slot, by: str) -> None:
     booking.cancelled_by = str(by)
 
 
+def cancel_refusal(booking: Booking, slot: Slot,
+                   by: str = CancelledBy.citizen) -> NotCancellable | None:
+    """Why ``by`` may not cancel this active booking now, or None if they may: a citizen cannot
+    once it is checked in or its slot has started (the lab and the event always can)."""
+    if by != CancelledBy.citizen:
+        return None
+    if booking.checked_in_at is not None:
+        return NotCancellable(_("已签到的预约不能取消。"))
+    if clock.now() >= slot.starts_at:
+        return NotCancellable(_("活动已开始，不能再取消预约。"))
+    return None
+
+
 def _cancel_in_transaction(booking_id: int, by: str) -> tuple[Booking, list[Booking]]:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotCancellable(_("预约不存在。"))
-    slot = _lock_slot(booking.slot_id)
+    slot = lock_row(Slot, booking.slot_id)
     db.session.refresh(booking)  # read again under the lock
     if booking.status == BookingStatus.cancelled:
         return booking, []
-    if by == CancelledBy.citizen:
-        if booking.checked_in_at is not None:
-            raise NotCancellable(_("已签到的预约不能取消。"))
-        if clock.now() >= slot.starts_at:
-            raise NotCancellable(_("活动已开始，不能再取消预约。"))
+    refusal = cancel_refusal(booking, slot, by)
+    if refusal is not None:
+        raise refusal
     _release(booking, slot, by)
     db.session.flush()
     return booking, promote_waitlisted(slot)
@@ -575,7 +574,7 @@ def cancel(booking: Booking, by: str = CancelledBy.citizen) -> list[Booking]:
 def cancel_slot_bookings(slot: Slot, by: str = CancelledBy.lab) -> int:
     """Cancel every active booking of a slot the lab is cancelling (``by`` lab, or event when the
     whole event goes), keeping the counters exact; no promotion. For use inside the caller's
-    write transaction (see :func:`write_transaction`), with the slot read under its lock.
+    write transaction (``core.db.write_transaction``), with the slot read under its lock.
     Returns how many bookings were cancelled."""
     active = db.session.execute(
         sa.select(Booking).where(Booking.slot_id == slot.id, Booking.status.in_(ACTIVE))
@@ -587,7 +586,7 @@ def cancel_slot_bookings(slot: Slot, by: str = CancelledBy.lab) -> int:
 
 
 def _change_capacity_in_transaction(slot_id: int, capacity: Any) -> list[Booking]:
-    slot = _lock_slot(slot_id)
+    slot = lock_row(Slot, slot_id)
     if slot is None:
         raise SlotNotFound()
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:

@@ -1,10 +1,11 @@
 """What a lab does to the bookings on its own slots: rosters, check-in, walk-ins, and cancelling
 or resizing a slot or an event (which changes bookings, so it lives here and not in events).
 
-Every change to seats or counters runs in the booking service's ``write_transaction`` (``BEGIN
-IMMEDIATE`` on SQLite, retried when busy) with the slot rows locked (``FOR UPDATE``) on
+Every change to seats or counters runs in a ``core.db.write_transaction`` (``BEGIN IMMEDIATE`` on
+SQLite, retried when busy) with the slot rows locked (``core.db.lock_rows``, ``FOR UPDATE``) on
 PostgreSQL, so it never interleaves with a booking being taken on the same slot. Each change is
-written to the audit log inside that same transaction.
+written to the audit log inside that same transaction. A refusal is a ``core.errors.RuleError``
+naming the field it concerns, if any.
 """
 from __future__ import annotations
 
@@ -14,34 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload
 
 from openday import clock
 from openday.audit import service as audit
 from openday.bookings import service as bookings
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
+from openday.core.db import lock_rows, write_transaction
+from openday.core.errors import RuleError
+from openday.core.i18n import _
 from openday.events import service as events
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 
 MAX_WALK_INS_AT_ONCE = 500
-
-
-class StaffError(ValueError):
-    """A lab action that cannot be done; ``message`` says why (translated)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
-
-
-def lock_slots(*conditions) -> list[Slot]:
-    """The slots matching ``conditions``, re-read and (PostgreSQL) row-locked in the transaction."""
-    return list(db.session.execute(
-        sa.select(Slot).where(*conditions).order_by(Slot.id).with_for_update(of=Slot)
-        .execution_options(populate_existing=True)).scalars())
 
 
 # ---- cancelling and deleting ---------------------------------------------------------------------
@@ -67,14 +54,14 @@ def cancel_slot(slot: Slot, reason: str) -> int:
     slot_id = slot.id
 
     def work() -> int:
-        locked = lock_slots(Slot.id == slot_id)
+        locked = lock_rows(Slot, Slot.id == slot_id)
         if not locked or locked[0].status == SlotStatus.cancelled:
-            raise StaffError(_("该场次已取消"))
+            raise RuleError("cancelled", _("该场次已取消"), status=409)
         count = _cancel_slots(locked, CancelledBy.lab, reason)
         audit.record("slot.cancel", locked[0], reason=reason)
         return count
 
-    return bookings.write_transaction(work)
+    return write_transaction(work)
 
 
 def cancel_event(event: Event, reason: str) -> int:
@@ -82,10 +69,10 @@ def cancel_event(event: Event, reason: str) -> int:
     event_id = event.id
 
     def work() -> int:
-        slots = lock_slots(Slot.event_id == event_id, Slot.status == SlotStatus.open)
+        slots = lock_rows(Slot, Slot.event_id == event_id, Slot.status == SlotStatus.open)
         event = db.session.get(Event, event_id, populate_existing=True)
         if event.status == EventStatus.cancelled:
-            raise StaffError(_("该活动已取消"))
+            raise RuleError("cancelled", _("该活动已取消"), status=409)
         count = _cancel_slots(slots, CancelledBy.event, reason)
         event.status = EventStatus.cancelled
         event.cancel_reason = reason
@@ -93,7 +80,7 @@ def cancel_event(event: Event, reason: str) -> int:
         audit.record("event.cancel", event, reason=reason)
         return count
 
-    return bookings.write_transaction(work)
+    return write_transaction(work)
 
 
 def delete_slot(slot: Slot) -> None:
@@ -102,17 +89,17 @@ def delete_slot(slot: Slot) -> None:
     slot_id = slot.id
 
     def work() -> None:
-        locked = lock_slots(Slot.id == slot_id)
+        locked = lock_rows(Slot, Slot.id == slot_id)
         booked = db.session.execute(
             sa.select(sa.exists().where(Booking.slot_id == slot_id))).scalar()
         if booked:
-            raise StaffError(_("已有预约的场次不能删除，只能取消"))
+            raise RuleError("has_bookings", _("已有预约的场次不能删除，只能取消"), status=409)
         if locked:
             audit.record("slot.delete", locked[0],
                          reason=f"{clock.local(locked[0].starts_at):%Y-%m-%d %H:%M}")
             db.session.delete(locked[0])
 
-    bookings.write_transaction(work)
+    write_transaction(work)
 
 
 # ---- resizing ------------------------------------------------------------------------------------
@@ -127,7 +114,7 @@ def closes_hours(slot: Slot) -> int | None:
 def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: int | None) -> Slot:
     """Change a slot's capacity (never below its seats taken), party limit and booking close.
 
-    Raises ``events.RuleError`` with field errors when a rule fails; nothing is changed then.
+    Raises a RuleError with field errors when a rule fails; nothing is changed then.
     One transaction under the slot's lock: the rules are checked again against the seats taken
     by then, the new capacity promotes waitlisted bookings that now fit, and the change is
     audited, all together.
@@ -137,16 +124,16 @@ def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: 
     if slot.status == SlotStatus.cancelled:
         errors["status"] = _("该场次已取消")
     if errors:
-        raise events.RuleError(errors)
+        raise events.invalid(errors)
 
     def work() -> Slot:
-        found = lock_slots(Slot.id == slot_id)
+        found = lock_rows(Slot, Slot.id == slot_id)
         if not found or found[0].status == SlotStatus.cancelled:
-            raise events.RuleError({"status": _("该场次已取消")})
+            raise events.invalid({"status": _("该场次已取消")})
         locked = found[0]
         errors = events.slot_change_errors(locked, capacity, max_party, closes_hours_before)
         if errors:  # seats were taken since the form was read
-            raise events.RuleError(errors)
+            raise events.invalid(errors)
         change = audit.changes({
             "capacity": (locked.capacity, capacity), "max_party": (locked.max_party, max_party),
             "closes_hours": (closes_hours(locked), closes_hours_before)})
@@ -160,7 +147,7 @@ def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: 
             audit.record("slot.update", locked, reason=change)
         return locked
 
-    return bookings.write_transaction(work)
+    return write_transaction(work)
 
 
 # ---- rosters -------------------------------------------------------------------------------------
@@ -238,7 +225,7 @@ def export_roster(slot: Slot, lines: list[RosterLine]) -> tuple[str, bytes]:
     """The roster's file name and CSV, the export audited (committed before the file is sent:
     names and full phones leave the system only with a record of who took them)."""
     name, body, where = roster_filename(slot), roster_csv(slot, lines), audit.target(slot)
-    bookings.write_transaction(
+    write_transaction(
         lambda: audit.record("roster.export", where, reason=f"csv, {len(lines)} rows"))
     return name, body
 
@@ -272,7 +259,7 @@ def check_in(lab_id: int, code: str) -> CheckinResult:
     where, code = audit.target(booking), booking.code
 
     def work() -> bool:
-        lock_slots(Slot.id == slot_id)
+        lock_rows(Slot, Slot.id == slot_id)
         # A conditional UPDATE: two phones scanning the same QR at once check in one party.
         marked = db.session.execute(
             sa.update(Booking)
@@ -289,7 +276,7 @@ def check_in(lab_id: int, code: str) -> CheckinResult:
             audit.record("booking.check_in", where, reason=f"code {code}, party {party}")
         return marked
 
-    marked = bookings.write_transaction(work)
+    marked = write_transaction(work)
     booking = find_lab_booking(lab_id, code)
     return CheckinResult("checked_in" if marked else checkin_outcome(booking), booking)
 
@@ -309,7 +296,7 @@ def add_walk_ins(lab_id: int, slot_id: int, number: int) -> Slot:
     """Add people who came without booking to one of the lab's slots (a negative number corrects a
     slip, never below zero)."""
     if not number or abs(number) > MAX_WALK_INS_AT_ONCE:
-        raise StaffError(_("请填写 1 到 %(n)d 之间的人数", n=MAX_WALK_INS_AT_ONCE), "number")
+        raise RuleError.on("number", _("请填写 1 到 %(n)d 之间的人数", n=MAX_WALK_INS_AT_ONCE))
 
     def work() -> None:
         changed = db.session.execute(
@@ -320,10 +307,11 @@ def add_walk_ins(lab_id: int, slot_id: int, number: int) -> Slot:
         if not changed:
             exists = db.session.execute(
                 sa.select(Slot.id).where(Slot.id == slot_id, Slot.lab_id == lab_id)).scalar()
-            raise StaffError(_("现场人数不能减到 0 以下") if exists else _("未找到该场次"),
-                             "number" if exists else "slot_id")
+            if exists:
+                raise RuleError.on("number", _("现场人数不能减到 0 以下"))
+            raise RuleError.on("slot_id", _("未找到该场次"), code="not_found", status=404)
 
-    bookings.write_transaction(work)
+    write_transaction(work)
     return db.session.execute(
         sa.select(Slot).options(joinedload(Slot.event)).where(Slot.id == slot_id)
         .execution_options(populate_existing=True)).scalar_one()

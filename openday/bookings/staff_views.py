@@ -17,8 +17,12 @@ from openday import clock
 from openday.accounts.permissions import approved_lab_required, own_lab_or_404
 from openday.bookings import staff
 from openday.bookings.blueprint import bp
+from openday.bookings.forms import CancelSlotForm, CheckinForm, WalkInForm
+from openday.core.db import Busy
+from openday.core.errors import RuleError
+from openday.core.forms import put_on_form
 from openday.events import service as events
-from openday.events.forms import CancelForm, CheckinForm, DeleteForm, SlotForm, WalkInForm
+from openday.events.forms import DeleteForm, SlotForm
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 
@@ -75,7 +79,6 @@ SLOT_FIELDS = {"capacity": "capacity", "max_party": "max_party", "closes_at": "c
 @bp.route("/lab/slots/<int:slot_id>/edit", methods=["GET", "POST"])
 @approved_lab_required
 def edit_slot(slot_id: int):
-    from openday.events.views import apply_errors
     slot = own_slot_or_404(slot_id)
     form = SlotForm()
     if request.method == "GET":
@@ -87,8 +90,10 @@ def edit_slot(slot_id: int):
     elif form.validate_on_submit():
         try:
             staff.update_slot(slot, form.capacity.data, form.max_party.data, form.closes_hours.data)
-        except events.RuleError as exc:
-            general = apply_errors(form, exc.errors, SLOT_FIELDS)
+        except Busy:
+            raise  # a fault, answered 503 by the app
+        except RuleError as exc:
+            general = put_on_form(form, exc, SLOT_FIELDS)
         else:
             flash(_("场次已保存"), "success")
             return redirect(url_for("events.edit_event", event_id=slot.event_id) + "#slots")
@@ -104,12 +109,14 @@ def cancel_slot(slot_id: int):
     if slot.status == SlotStatus.cancelled:
         flash(_("该场次已取消"), "info")
         return redirect(url_for("events.edit_event", event_id=slot.event_id) + "#slots")
-    form = CancelForm()
+    form = CancelSlotForm()
     if form.validate_on_submit():
         try:
             count = staff.cancel_slot(slot, form.reason.data)
-        except staff.StaffError as exc:
-            flash(exc.message, "warning")
+        except Busy:
+            raise  # a fault, answered 503 by the app
+        except RuleError as exc:
+            flash(str(exc), "warning")
         else:
             flash(_("场次已取消，%(n)d 个预约随之取消", n=count), "success")
         return redirect(url_for("events.edit_event", event_id=slot.event_id) + "#slots")
@@ -127,8 +134,10 @@ def delete_slot(slot_id: int):
         abort(400)
     try:
         staff.delete_slot(slot)
-    except staff.StaffError as exc:
-        flash(exc.message, "warning")
+    except Busy:
+        raise  # a fault, answered 503 by the app
+    except RuleError as exc:
+        flash(str(exc), "warning")
         return redirect(url_for("bookings.edit_slot", slot_id=slot_id))
     flash(_("场次已删除"), "success")
     return redirect(url_for("events.edit_event", event_id=event_id) + "#slots")
@@ -141,12 +150,14 @@ def cancel_event(event_id: int):
     if event.status == EventStatus.cancelled:
         flash(_("该活动已取消"), "info")
         return redirect(url_for("events.lab_dashboard"))
-    form = CancelForm()
+    form = CancelSlotForm()
     if form.validate_on_submit():
         try:
             count = staff.cancel_event(event, form.reason.data)
-        except staff.StaffError as exc:
-            flash(exc.message, "warning")
+        except Busy:
+            raise  # a fault, answered 503 by the app
+        except RuleError as exc:
+            flash(str(exc), "warning")
         else:
             flash(_("活动已取消，%(n)d 个预约随之取消", n=count), "success")
         return redirect(url_for("events.lab_dashboard"))
@@ -228,9 +239,10 @@ def walk_ins():
     if form.validate_on_submit():
         try:
             slot = staff.add_walk_ins(lab_id, form.slot_id.data, form.number.data)
-        except staff.StaffError as exc:
-            target = form[exc.field] if exc.field in form else form.number
-            target.errors = list(target.errors) + [exc.message]
+        except Busy:
+            raise  # a fault, answered 503 by the app
+        except RuleError as exc:
+            put_on_form(form, exc, default="number")
         else:
             flash(_("已记录现场来访，该场次现场来访共 %(n)d 人", n=slot.walk_ins), "success")
             return redirect(url_for("bookings.checkin"))

@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 
 import segno
 import sqlalchemy as sa
-from flask import (abort, flash, make_response, redirect, render_template, session,
-                   url_for)
+from flask import abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event as CalendarEvent
 from markupsafe import Markup
@@ -20,12 +19,14 @@ from openday.bookings.blueprint import bp
 from openday.bookings.forms import BookingForm, CancelForm
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.bookings.ratelimit import booking_limits, token_guess_limit
-from openday.events.models import Event, EventStatus, Slot
+from openday.core.db import Busy
+from openday.core.errors import RuleError, api_error
+from openday.core.forms import put_on_form
+from openday.core.phone import mask_phone
+from openday.events.models import Event, Slot
 from openday.events.search import venue
 from openday.extensions import db
-from openday.labs.models import LabStatus
-from openday.web import json_error, wants_json
-
+from openday.web import wants_json
 
 # The browser's own bookings (SPEC §3) live in its session cookie, which is signed and HttpOnly:
 # their manage tokens, newest last, so a repeat from this browser is taken back to its booking.
@@ -37,25 +38,21 @@ SESSION_BOOKINGS_MAX = 20
 SESSION_SUBMISSION = "booking_submission"
 
 
-@bp.app_errorhandler(service.Busy)
-def busy(error: service.Busy):
+@bp.app_errorhandler(Busy)
+def busy(error: Busy):
     """SQLITE_BUSY that outlasted the retries: a clear 503 with Retry-After, never a 500."""
-    headers = {"Retry-After": str(error.retry_after)}
     if wants_json():
-        response = json_error(error.code, error.message, 503)
-        response.headers.update(headers)
-        return response
+        return api_error(error)
     return render_template("errors/error.html", status=503, title=_("系统繁忙"),
-                           message=error.message), 503, headers
+                           message=error.message), 503, {"Retry-After": str(error.retry_after)}
 
 
 def _public_slot_or_404(slot_id: int) -> Slot:
-    """A slot the public may see (its event published or since cancelled, its lab approved)."""
+    """A slot the public may see (``Slot.is_public``): a cancelled one too, which says so."""
     slot = db.session.execute(
         sa.select(Slot).where(Slot.id == slot_id)
         .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one_or_none()
-    if (slot is None or slot.event.status == EventStatus.draft
-            or slot.event.lab.status != LabStatus.approved):
+    if slot is None or not slot.is_public():
         abort(404)
     return slot
 
@@ -78,11 +75,6 @@ def _submission() -> str:
     return submission
 
 
-def _put_on_form(form: BookingForm, error: service.BookingError) -> None:
-    for name, message in error.fields.items():
-        getattr(form, name).errors = [message]
-
-
 @bp.route("/slots/<int:slot_id>/book", methods=["GET", "POST"])
 @booking_limits
 def book(slot_id: int):
@@ -94,8 +86,8 @@ def book(slot_id: int):
     # slot (404), a rate limit (429) or a busy database (503) answer otherwise.
     try:
         service.check_bookable(slot)
-    except service.BookingError as exc:
-        problem = exc.message
+    except RuleError as exc:
+        problem = str(exc)
     if problem is None and form.validate_on_submit():
         booking_request = service.BookingRequest(
             name=form.name.data, phone=form.phone.data, party_size=form.party_size_value(),
@@ -108,14 +100,12 @@ def book(slot_id: int):
                 _remember(own)  # the answer to the second of two taps is the cookie that stays
                 flash(_("该手机号已预约过此场次，以下是您的预约。"), "info")
                 return redirect(url_for("bookings.manage", token=own.manage_token), 303)
-            _put_on_form(form, exc)
-        except service.Busy:
+            put_on_form(form, exc)
+        except Busy:
             raise
-        except service.BookingError as exc:
-            if exc.fields:
-                _put_on_form(form, exc)
-            else:
-                problem = exc.message
+        except RuleError as exc:
+            # Field messages go under their boxes; a refusal of the whole booking replaces the form.
+            problem = " ".join(str(message) for message in put_on_form(form, exc)) or None
         else:
             _remember(booking)
             if booking.status == BookingStatus.confirmed:
@@ -150,7 +140,7 @@ def manage(token: str):
         sa.select(Slot).where(Slot.id == booking.slot_id)
         .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
     active = booking.status != BookingStatus.cancelled
-    can_cancel = active and booking.checked_in_at is None and clock.now() < slot.starts_at
+    can_cancel = active and service.cancel_refusal(booking, slot) is None
     checkin = service.checkin_url(booking)
     response = make_response(render_template(
         "bookings/manage.html", booking=booking, slot=slot, event=slot.event,
@@ -158,7 +148,7 @@ def manage(token: str):
         checkin_url=checkin, manage_url=service.manage_url(booking), can_cancel=can_cancel,
         cancel_form=CancelForm(), venue=venue(slot.event),
         cancelled_by_lab=booking.cancelled_by in (CancelledBy.lab, CancelledBy.event),
-        phone=service.mask_phone(booking.phone)))
+        phone=mask_phone(booking.phone)))
     # The URL is the secret: keep it out of shared caches and other sites' Referer headers.
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -175,10 +165,10 @@ def cancel(token: str):
     if form.validate_on_submit():
         try:
             service.cancel(booking, by=CancelledBy.citizen)
-        except service.Busy:
+        except Busy:
             raise
-        except service.BookingError as exc:
-            flash(exc.message, "danger")
+        except RuleError as exc:
+            flash(str(exc), "danger")
         else:
             flash(_("预约已取消。"), "success")
     return redirect(url_for("bookings.manage", token=token), 303)
@@ -234,3 +224,4 @@ def calendar(token: str):
     response.headers["Content-Disposition"] = f'attachment; filename="openday-{booking.code}.ics"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+

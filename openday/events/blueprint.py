@@ -5,7 +5,7 @@ import importlib
 
 from flask import Blueprint
 
-from openday.events.forms import AUDIENCE_LABELS, STATUS_LABELS, VENUE_LABELS
+from openday.events.forms import AUDIENCE_LABELS, EVENT_STATUS_LABELS, VENUE_LABELS
 from openday.events.kinds import kind_badge, kind_choices, kind_name
 from openday.events.service import current_campaign
 
@@ -35,4 +35,4 @@ bp.add_app_template_global(current_campaign)
 def event_labels():
     """The labels of stored codes, for every template that shows an event or a slot."""
     return {"AUDIENCE_LABELS": AUDIENCE_LABELS,
-            "VENUE_LABELS": VENUE_LABELS, "STATUS_LABELS": STATUS_LABELS}
+            "VENUE_LABELS": VENUE_LABELS, "STATUS_LABELS": EVENT_STATUS_LABELS}

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (DateField, IntegerField, RadioField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from openday.core.forms import MultiCheckboxField, strip
 from openday.events.kinds import lazy_kind_choices
 from openday.events.models import EventKind
 
@@ -32,7 +32,7 @@ VENUE_LABELS = {
     "other": _l("其他场所"),
 }
 
-STATUS_LABELS = {
+EVENT_STATUS_LABELS = {
     "draft": _l("草稿"),
     "published": _l("已发布"),
     "cancelled": _l("已取消"),
@@ -45,17 +45,6 @@ CLOSES_MESSAGE = _l("请填写 0 到 720 之间的小时数")
 
 def closes_validators() -> list:
     return [Optional(), NumberRange(min=0, max=720, message=CLOSES_MESSAGE)]
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a row of check boxes (``_forms.html`` renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def district_choices(province_adcode: str) -> dict[str, list[tuple[str, str]]]:
@@ -139,27 +128,5 @@ class SlotForm(FlaskForm):
     save = SubmitField(_l("保存"))
 
 
-class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("取消原因（将告知已预约的市民）"), filters=[strip],
-                           validators=[DataRequired(message=_l("请填写取消原因")), Length(max=500)])
-    confirm = SubmitField(_l("确认取消"))
-
-
 class DeleteForm(FlaskForm):
     delete = SubmitField(_l("删除"))
-
-
-class CheckinForm(FlaskForm):
-    code = StringField(_l("预约码"), filters=[strip],
-                       validators=[DataRequired(message=_l("请输入预约码")), Length(max=20)])
-    confirm = SubmitField(_l("确认签到"))
-
-
-class WalkInForm(FlaskForm):
-    slot_id = SelectField(_l("场次"), coerce=int, choices=[],
-                          validators=[InputRequired(message=_l("请选择场次"))])
-    number = IntegerField(_l("现场来访人数"),
-                          validators=[InputRequired(message=_l("请填写人数")),
-                                      NumberRange(min=-500, max=500,
-                                                  message=_l("请填写 -500 到 500 之间的人数"))])
-    add = SubmitField(_l("记录"))

@@ -6,18 +6,10 @@ outside requests, where the Chinese msgid itself is the name.
 """
 from __future__ import annotations
 
-from flask import has_request_context
-from flask_babel import lazy_gettext
 from markupsafe import Markup
 
-from openday.core.i18n import catalogue
+from openday.core.i18n import N_, _l, gettext
 from openday.events.models import EventKind
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction (a Babel default keyword); translated where it is shown."""
-    return msgid
-
 
 KIND_NAMES: dict[str, str] = {
     EventKind.tour: N_("实地参观"),
@@ -34,7 +26,7 @@ def kind_name(kind: str) -> str:
     msgid = KIND_NAMES.get(kind)
     if msgid is None:
         return str(kind)
-    return catalogue().ugettext(msgid) if has_request_context() else msgid
+    return gettext(msgid)
 
 
 def kind_badge(kind: str) -> Markup:
@@ -49,4 +41,4 @@ def kind_choices() -> list[tuple[str, str]]:
 
 def lazy_kind_choices() -> list[tuple[str, object]]:
     """(code, lazy name) for form classes, which are built before any request."""
-    return [(str(code), lazy_gettext(msgid)) for code, msgid in KIND_NAMES.items()]
+    return [(str(code), _l(msgid)) for code, msgid in KIND_NAMES.items()]

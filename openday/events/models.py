@@ -2,16 +2,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openday import clock
 from openday.extensions import UTCDateTime, db
-
-if TYPE_CHECKING:
-    from openday.labs.models import Lab
+from openday.labs.models import Lab, LabStatus
 
 
 class EventKind(StrEnum):
@@ -31,6 +28,45 @@ class EventStatus(StrEnum):
 class SlotStatus(StrEnum):
     open = "open"
     cancelled = "cancelled"
+
+
+# ---- what the public sees ------------------------------------------------------------------------
+#
+# Two rules, each written once. *Public*: the page of an event or a slot is shown (its lab approved,
+# the event not a draft; a cancelled one says it was cancelled). *Listed*: a slot is in the
+# listings, search, the API's list and the totals (public, and the event published, the slot open);
+# ``Slot.listed`` keeps it as a column, in step through the events service.
+
+PUBLIC_EVENT_STATUSES = (EventStatus.published, EventStatus.cancelled)
+
+
+def public_rule(event_status: str, lab_status: str) -> bool:
+    """Whether the public may see an event and its slots."""
+    return lab_status == LabStatus.approved and event_status in PUBLIC_EVENT_STATUSES
+
+
+def public_condition() -> sa.ColumnElement[bool]:
+    """:func:`public_rule` in SQL (Event and Lab joined)."""
+    return sa.and_(Lab.status == LabStatus.approved, Event.status.in_(PUBLIC_EVENT_STATUSES))
+
+
+def public_status(slot_status: str, event_status: str) -> str:
+    """A public slot's state as the API names it: open, or cancelled (the slot or its event)."""
+    if slot_status == SlotStatus.cancelled or event_status == EventStatus.cancelled:
+        return "cancelled"
+    return "open"
+
+
+def listed_rule(event_status: str, slot_status: str, lab_status: str) -> bool:
+    """Whether a slot is listed (what ``Slot.listed`` must say)."""
+    return (event_status == EventStatus.published and slot_status == SlotStatus.open
+            and lab_status == LabStatus.approved)
+
+
+def listed_condition() -> sa.ColumnElement[bool]:
+    """:func:`listed_rule` in SQL (Event, Slot and Lab joined)."""
+    return sa.and_(Event.status == EventStatus.published, Slot.status == SlotStatus.open,
+                   Lab.status == LabStatus.approved)
 
 
 class Campaign(db.Model):
@@ -95,6 +131,9 @@ class Event(db.Model):
         sa.Index("ix_event_lat_lon", "lat", "lon"),
     )
 
+    def is_public(self) -> bool:
+        return public_rule(self.status, self.lab.status)
+
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.kind}>"
 
@@ -157,6 +196,14 @@ class Slot(db.Model):
     @property
     def closes_at(self) -> datetime:
         return self.booking_closes_at or self.starts_at
+
+    @property
+    def public_status(self) -> str:
+        """What the public is told: "cancelled" when the slot or its event was, else "open"."""
+        return public_status(self.status, self.event.status)
+
+    def is_public(self) -> bool:
+        return self.event.is_public()
 
     def __repr__(self) -> str:
         return f"<Slot {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"

@@ -1,7 +1,7 @@
 """Public search (SPEC §4): the one service behind ``/search`` and ``GET /api/v1/slots``.
 
-Only *listed* slots (event published, slot open, lab approved: ``Slot.listed`` says all three) that
-start in the future are ever found. Without a point the order is soonest first, paginated in SQL. With a point (``lat``/
+Only *listed* slots (event published, slot open, lab approved: ``Slot.listed`` says all three,
+``events.models.listed_rule``) that start in the future are ever found. Without a point the order is soonest first, paginated in SQL. With a point (``lat``/
 ``lon``, or the city's centre when only ``radius_km`` is given) the candidates are prefiltered
 by a bounding box on the indexed ``Event.lat/lon``, measured once per distinct location with the
 geodesic distance, kept within ``radius_km``, sorted nearest first, and only the page's slots
@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context
-from flask_babel import gettext
 
 from openday import cache, clock
-from openday.events.models import Event, EventKind, Slot
+from openday.core.errors import RuleError
+from openday.core.i18n import _
+from openday.events.models import Event, EventKind, Slot, public_condition, public_status
 from openday.extensions import db
 from openday.geo import service as geo
 from openday.labs.models import Lab, LabStatus
@@ -36,24 +36,17 @@ MAX_DEPTH = 10_000  # results reachable by paging; deeper pages ask for a narrow
 KINDS = tuple(kind.value for kind in EventKind)
 
 
-def _(msgid: str, **variables) -> str:
-    """gettext in a request (the reader's language); the msgid itself elsewhere (CLI, jobs)."""
-    if has_request_context():
-        return gettext(msgid, **variables)
-    return msgid % variables if variables else msgid
-
-
-class SearchError(ValueError):
+class SearchError(RuleError):
     """The query cannot be answered as asked. ``code`` is the API's error code (unknown_city,
     ambiguous_city, invalid), ``fields`` names the bad parameters, ``suggestions`` are regions
-    the city box could have meant."""
+    the city box could have meant. The API answers 400, or 404 for an unknown city."""
 
-    def __init__(self, code: str, message: str, fields: dict[str, Any] | None = None,
+    status = 400
+
+    def __init__(self, code: str | None = None, message: Any = None,
+                 fields: Mapping[str, Any] | None = None, status: int | None = None,
                  suggestions: list | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
+        super().__init__(code, message, fields, status)
         self.suggestions = suggestions or []
 
 
@@ -95,10 +88,17 @@ class Listing:
     ends_at: datetime
     capacity: int
     seats_taken: int
+    slot_status: str
+    event_status: str
 
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def status(self) -> str:
+        """open, or cancelled (the slot or its event): what the slot's own page and API say."""
+        return public_status(self.slot_status, self.event_status)
 
     @property
     def venue(self) -> str:
@@ -107,7 +107,7 @@ class Listing:
 
 _LISTING_COLUMNS = (Slot.id, Slot.event_id, Slot.kind, Event.title, Event.lab_id, Lab.name,
                     Slot.city_adcode, Event.venue_name, Event.venue_address, Slot.starts_at,
-                    Slot.ends_at, Slot.capacity, Slot.seats_taken)
+                    Slot.ends_at, Slot.capacity, Slot.seats_taken, Slot.status, Event.status)
 
 
 @dataclass
@@ -233,11 +233,11 @@ def _resolve_city(text: str):
     except geo.AmbiguousCity as exc:
         names = [geo.full_name(r) for r in exc.candidates]
         raise SearchError("ambiguous_city", _("“%(city)s”对应多个地区，请选择一个。", city=text),
-                          {"city": names}, exc.candidates) from None
+                          {"city": names}, suggestions=exc.candidates) from None
     except geo.UnknownCity as exc:
         names = [r.name for r in exc.suggestions]
         raise SearchError("unknown_city", _("没有找到城市“%(city)s”。", city=text),
-                          {"city": names}, exc.suggestions) from None
+                          {"city": names}, 404, suggestions=exc.suggestions) from None
 
 
 def _places(query: SearchQuery):
@@ -476,13 +476,14 @@ def slot_item(listing: Listing, distance_km: float | None = None) -> dict:
         "capacity": listing.capacity,
         "seats_left": listing.seats_left,
         "distance_km": distance_km,
+        "status": listing.status,
     }
 
 
 def public_slot(slot_id: int) -> Listing | None:
-    """The listing of a listed slot (of an approved lab: see ``Slot.listed``; past ones too);
-    None otherwise."""
-    found = _listings([Slot.id == slot_id, Slot.listed == sa.true()])
+    """The listing of a slot the public may see (``events.models.public_rule``: a cancelled one
+    too, whose ``status`` says so; past ones too); None otherwise."""
+    found = _listings([Slot.id == slot_id, public_condition()])
     return found[0] if found else None
 
 

@@ -1,16 +1,23 @@
-"""Events and slots: the rules labs publish by, shared by the HTML views and the API."""
+"""Events and slots: the rules labs publish by, shared by the HTML views and the API.
+
+A broken rule is a ``core.errors.RuleError`` whose ``fields`` use the service's own names
+(``starts_at``, ``capacity``…); each caller maps them onto its form fields (``put_on_form``).
+Every write is one ``core.db.write_transaction``, audited inside it."""
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from openday import clock
 from openday.audit import service as audit
-from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot, SlotStatus
+from openday.core.db import write_transaction
+from openday.core.errors import RuleError
+from openday.core.i18n import _
+from openday.events.models import (Campaign, Event, EventKind, EventStatus, Slot, SlotStatus,
+                                   listed_rule)
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
 
@@ -19,28 +26,27 @@ def current_campaign() -> Campaign | None:
     return db.session.execute(db.select(Campaign).where(Campaign.is_current)).scalar_one_or_none()
 
 
-def _lab_approved(lab_id: int) -> bool:
+def _lab_status(lab_id: int) -> str | None:
     lab = db.session.get(Lab, lab_id)  # usually already in the session: no query
-    return lab is not None and lab.status == LabStatus.approved
+    return lab.status if lab is not None else None
 
 
 def slot_copies(event: Event, slot_status: str = SlotStatus.open) -> dict:
-    """The event's facts that each of its slots keeps a copy of (see ``Slot``). ``listed``:
-    the event is published, the slot open and the lab approved (what the public may see)."""
+    """The event's facts that each of its slots keeps a copy of (see ``Slot``), ``listed``
+    among them (``events.models.listed_rule``)."""
     return {
         "campaign_id": event.campaign_id,
         "lab_id": event.lab_id,
         "city_adcode": event.city_adcode,
         "kind": event.kind,
-        "listed": (event.status == EventStatus.published and slot_status == SlotStatus.open
-                   and _lab_approved(event.lab_id)),
+        "listed": listed_rule(event.status, slot_status, _lab_status(event.lab_id)),
     }
 
 
 def refresh_slot_copies(event: Event) -> None:
     """Bring every slot of an event in step after the event changed (kind, city, status)."""
     db.session.flush()
-    copies = slot_copies(event)
+    copies = slot_copies(event)  # listed as for an open slot: a cancelled one is never listed
     listed = copies.pop("listed")
     db.session.execute(
         sa.update(Slot).where(Slot.event_id == event.id)
@@ -51,12 +57,13 @@ def refresh_slot_copies(event: Event) -> None:
 def refresh_lab_slots(lab: Lab, **_extra) -> None:
     """A lab approved, suspended, reinstated…: its slots' ``listed`` follows, in the reviewer's
     transaction (the labs service sends ``signals.lab_status_changed`` before it commits)."""
+    if lab.status != LabStatus.approved:  # listed_rule: no slot of such a lab is listed
+        listed = sa.false()
+    else:
+        listed = sa.and_(Slot.status == SlotStatus.open, sa.exists().where(
+            Event.id == Slot.event_id, Event.status == EventStatus.published))
     db.session.execute(
-        sa.update(Slot).where(Slot.lab_id == lab.id)
-        .values(listed=sa.and_(
-            sa.literal(lab.status == LabStatus.approved),
-            Slot.status == SlotStatus.open,
-            sa.exists().where(Event.id == Slot.event_id, Event.status == EventStatus.published))),
+        sa.update(Slot).where(Slot.lab_id == lab.id).values(listed=listed),
         execution_options={"synchronize_session": "fetch"})
 
 
@@ -68,16 +75,9 @@ MAX_CAPACITY = 100_000
 MAX_SLOTS_AT_ONCE = 24
 
 
-class RuleError(ValueError):
-    """Input that breaks a rule; ``errors`` maps a field name to its (translated) message.
-
-    Field names are the service's own (``starts_at``, ``capacity``…); each caller maps them onto
-    its form fields or JSON fields.
-    """
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+def invalid(fields: dict[str, str]) -> RuleError:
+    """The refusal of input that breaks rules, naming each bad field."""
+    return RuleError("invalid", _("请修正标出的问题后再提交。"), fields)
 
 
 def venue_fields(lab: Lab, venue_type: str, name: str = "", address: str = "",
@@ -107,7 +107,7 @@ def venue_fields(lab: Lab, venue_type: str, name: str = "", address: str = "",
         # here too, or a lab could list an event in a region whose regulator does not oversee it.
         errors["venue_district"] = _("场外活动须在本机构所在省份内")
     if errors:
-        raise RuleError(errors)
+        raise invalid(errors)
     province = province_of(region.adcode)
     # The gazetteer point of the district when the address cannot be placed more precisely.
     point = geocode_address(address, region.adcode) or (region.lat, region.lon)
@@ -125,7 +125,7 @@ def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool =
     """
     errors: dict[str, str] = {}
     if event is not None and event.status == EventStatus.cancelled:
-        raise RuleError({"status": _("活动已取消，不能再修改")})
+        raise invalid({"status": _("活动已取消，不能再修改")})
     if data.get("kind") not in set(EventKind):
         errors["kind"] = _("请选择活动类型")
     audience = [code for code in AUDIENCES if code in (data.get("audience") or [])]
@@ -140,33 +140,37 @@ def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool =
         venue = venue_fields(lab, data.get("venue_type") or "lab", data.get("venue_name") or "",
                              data.get("venue_address") or "", data.get("venue_district") or "")
     except RuleError as exc:
-        errors.update(exc.errors)
+        errors.update(exc.fields)
         venue = {}
     if errors:
-        raise RuleError(errors)
+        raise invalid(errors)
 
-    created = event is None
-    if event is None:
-        event = Event(lab_id=lab.id, campaign_id=campaign.id, status=EventStatus.draft)
-        db.session.add(event)
-    event.kind = data["kind"]
-    event.title = data["title"].strip()
-    for field in ("summary", "description", "accessibility", "testing_items", "what_to_bring"):
-        setattr(event, field, (data.get(field) or "").strip())
-    event.audience = ",".join(audience)
-    for field, value in venue.items():
-        setattr(event, field, value)
-    if publish:
-        event.status = EventStatus.published
-    state = sa.inspect(event)
-    changed = [name for name in AUDITED_EVENT_FIELDS if state.attrs[name].history.has_changes()]
-    refresh_slot_copies(event)  # kind, city and listed of its slots follow the event
-    if created:
-        audit.record("event.create", event, reason=event.status)
-    elif changed:
-        audit.record("event.update", event, reason=", ".join(changed))
-    db.session.commit()
-    return event
+    event_id, lab_id, campaign_id = (event.id if event else None), lab.id, campaign.id
+
+    def work() -> Event:
+        saved = (Event(lab_id=lab_id, campaign_id=campaign_id, status=EventStatus.draft)
+                 if event_id is None else db.session.get(Event, event_id))
+        if event_id is None:
+            db.session.add(saved)
+        saved.kind = data["kind"]
+        saved.title = data["title"].strip()
+        for field in ("summary", "description", "accessibility", "testing_items", "what_to_bring"):
+            setattr(saved, field, (data.get(field) or "").strip())
+        saved.audience = ",".join(audience)
+        for field, value in venue.items():
+            setattr(saved, field, value)
+        if publish:
+            saved.status = EventStatus.published
+        state = sa.inspect(saved)
+        changed = [name for name in AUDITED_EVENT_FIELDS if state.attrs[name].history.has_changes()]
+        refresh_slot_copies(saved)  # kind, city and listed of its slots follow the event
+        if event_id is None:
+            audit.record("event.create", saved, reason=saved.status)
+        elif changed:
+            audit.record("event.update", saved, reason=", ".join(changed))
+        return saved
+
+    return write_transaction(work)
 
 
 # What an event.update entry lists when it changed (names, not values: short, and the log is
@@ -243,9 +247,9 @@ def plan_slots(event: Event, day: date, start_times: list[time], duration_minute
     """New slots of an event on one (Beijing) day, checked; RuleError, and none made, if one
     fails."""
     if event.status == EventStatus.cancelled:
-        raise RuleError({"status": _("活动已取消，不能再添加场次")})
+        raise invalid({"status": _("活动已取消，不能再添加场次")})
     if len(start_times) > MAX_SLOTS_AT_ONCE:
-        raise RuleError({"start_times": _("一次最多添加 %(n)d 个场次", n=MAX_SLOTS_AT_ONCE)})
+        raise invalid({"start_times": _("一次最多添加 %(n)d 个场次", n=MAX_SLOTS_AT_ONCE)})
     slots: list[Slot] = []
     errors: dict[str, str] = {}
     for start in start_times:
@@ -268,22 +272,29 @@ def plan_slots(event: Event, day: date, start_times: list[time], duration_minute
             clash = "、".join(sorted(f"{clock.local(t):%H:%M}" for t in taken))
             errors["start_times"] = _("这些时间已有场次：%(times)s", times=clash)
     if errors:
-        raise RuleError(errors)
+        raise invalid(errors)
     return slots
 
 
 def add_slots(event: Event, day: date, start_times: list[time], duration_minutes: int,
               capacity: int, max_party: int, closes_hours: int | None = None) -> list[Slot]:
-    """Store several slots at once, all or none."""
-    slots = plan_slots(event, day, start_times, duration_minutes, capacity, max_party, closes_hours)
-    db.session.add_all(slots)
-    db.session.flush()
-    for slot in slots:
-        audit.record("slot.create", slot, reason=(
-            f"{clock.local(slot.starts_at):%Y-%m-%d %H:%M}–{clock.local(slot.ends_at):%H:%M}, "
-            f"capacity {slot.capacity}"))
-    db.session.commit()
-    return slots
+    """Store several slots at once, all or none: planned (and so checked) again inside the write
+    transaction, where no other writer adds a clashing slot meanwhile."""
+    plan_slots(event, day, start_times, duration_minutes, capacity, max_party, closes_hours)
+    event_id = event.id
+
+    def work() -> list[Slot]:
+        slots = plan_slots(db.session.get(Event, event_id), day, start_times, duration_minutes,
+                           capacity, max_party, closes_hours)
+        db.session.add_all(slots)
+        db.session.flush()
+        for slot in slots:
+            audit.record("slot.create", slot, reason=(
+                f"{clock.local(slot.starts_at):%Y-%m-%d %H:%M}–{clock.local(slot.ends_at):%H:%M}, "
+                f"capacity {slot.capacity}"))
+        return slots
+
+    return write_transaction(work)
 
 
 def slot_change_errors(slot: Slot, capacity: int, max_party: int,
@@ -322,15 +333,13 @@ def todays_slots(lab_id: int) -> list[Slot]:
 
 
 def public_event(event_id: int, viewer_lab_id: int | None = None) -> Event | None:
-    """A published event of an approved lab with its slots (a lab also sees its own drafts)."""
-    from openday.labs.models import LabStatus
+    """An event the public may see (``Event.is_public``: a cancelled one too, which says so),
+    with its slots; a lab also sees its own drafts."""
     event = db.session.execute(
         db.select(Event).options(joinedload(Event.lab), selectinload(Event.slots))
         .where(Event.id == event_id)).unique().scalar_one_or_none()
     if event is None:
         return None
-    if event.lab_id == viewer_lab_id and event.status != EventStatus.cancelled:
+    if event.lab_id == viewer_lab_id or event.is_public():
         return event
-    if event.status != EventStatus.published or event.lab.status != LabStatus.approved:
-        return None
-    return event
+    return None

@@ -9,11 +9,15 @@ from werkzeug.routing import BuildError
 
 from openday import clock
 from openday.accounts.permissions import approved_lab_required, lab_staff_required, own_lab_or_404
+from openday.core.db import Busy
+from openday.core.errors import RuleError
+from openday.core.forms import put_on_form
 from openday.events import service
 from openday.events.blueprint import bp
 from openday.events.forms import EventForm, SlotsForm, district_choices
 from openday.events.models import Event, EventStatus, SlotStatus
 from openday.extensions import db
+
 
 @bp.route("/")
 def home():
@@ -55,18 +59,6 @@ SLOTS_FIELDS = {"starts_at": "day", "ends_at": "duration", "closes_at": "closes_
                 "status": None}
 
 
-def apply_errors(form, errors: dict[str, str], mapping: dict[str, str | None]) -> list[str]:
-    """Attach service errors to form fields; return those that belong to no field."""
-    general = []
-    for field, message in errors.items():
-        name = mapping.get(field, field)
-        if name and name in form:
-            form[name].errors = list(form[name].errors) + [message]
-        else:
-            general.append(message)
-    return general
-
-
 def event_data(form: EventForm) -> dict:
     return {name: form[name].data for name in (
         "kind", "title", "summary", "description", "venue_type", "venue_name", "venue_address",
@@ -105,8 +97,10 @@ def new_event():
     elif form.validate_on_submit():
         try:
             event = service.save_event(lab, event_data(form), publish=form.publish.data)
-        except service.RuleError as exc:
-            general = apply_errors(form, exc.errors, EVENT_FIELDS)
+        except Busy:
+            raise
+        except RuleError as exc:
+            general = put_on_form(form, exc, EVENT_FIELDS)
         else:
             flash(_("活动已发布") if event.status == EventStatus.published
                   else _("草稿已保存，可以继续添加场次"), "success")
@@ -125,8 +119,10 @@ def edit_event(event_id: int):
     if form.validate_on_submit():
         try:
             service.save_event(lab, event_data(form), event=event, publish=form.publish.data)
-        except service.RuleError as exc:
-            general = apply_errors(form, exc.errors, EVENT_FIELDS)
+        except Busy:
+            raise
+        except RuleError as exc:
+            general = put_on_form(form, exc, EVENT_FIELDS)
         else:
             flash(_("活动已保存"), "success")
             return redirect(url_for("events.edit_event", event_id=event.id))
@@ -155,8 +151,10 @@ def add_slots(event_id: int):
                 added = service.add_slots(event, slots_form.day.data, times,
                                           slots_form.duration.data, slots_form.capacity.data,
                                           slots_form.max_party.data, slots_form.closes_hours.data)
-            except service.RuleError as exc:
-                general = apply_errors(slots_form, exc.errors, SLOTS_FIELDS)
+            except Busy:
+                raise
+            except RuleError as exc:
+                general = put_on_form(slots_form, exc, SLOTS_FIELDS)
             else:
                 flash(_("已添加 %(n)d 个场次", n=len(added)), "success")
                 return redirect(url_for("events.edit_event", event_id=event.id) + "#slots")
@@ -196,3 +194,4 @@ def show(event_id: int):
                            book_url=book_url, map_url=amap_url(event),
                            audience=service.audience_codes(event),
                            SlotStatus=SlotStatus, EventStatus=EventStatus)
+

@@ -161,10 +161,11 @@ def test_daily_limit_is_409(app, client, db, create_event, create_slot):
 
 def test_busy_is_503_with_retry_after(client, db, create_slot, monkeypatch):
     from openday.bookings import service
+    from openday.core.db import Busy
     slot = create_slot()
 
     def busy(*_a, **_k):
-        raise service.Busy()
+        raise Busy()
 
     monkeypatch.setattr(service, "book", busy)
     response = client.post(f"/api/v1/slots/{slot.id}/bookings", json=payload())
@@ -176,3 +177,31 @@ def test_unknown_tokens_are_404(client):
     for method in (client.get, client.delete):
         response = method("/api/v1/bookings/" + "A" * 43)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("why", ["checked_in", "started"])
+def test_a_citizen_cannot_cancel_once_checked_in_or_started(client, db, create_slot, why):
+    from openday.bookings import staff
+    from openday.bookings.models import CancelledBy
+    from openday.bookings.service import cancel_refusal
+    slot = create_slot()
+    body = client.post(f"/api/v1/slots/{slot.id}/bookings", json=payload()).get_json()
+    if why == "checked_in":
+        assert staff.check_in(slot.lab_id, body["code"]).outcome == "checked_in"
+    else:
+        slot.starts_at, slot.ends_at = clock.now() - timedelta(hours=1), clock.now() + timedelta(hours=1)
+        db.session.commit()
+    token = body["manage_token"]
+    page = client.get(f"/bookings/{token}").get_data(as_text=True)
+    assert f"/bookings/{token}/cancel" not in page  # the manage page offers no cancel button
+    response = client.delete(f"/api/v1/bookings/{token}")
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "not_cancellable"
+    assert client.get(f"/api/v1/bookings/{token}").get_json()["status"] == "confirmed"
+    booking = db.session.execute(sa.select(Booking).where(Booking.code == body["code"])).scalar_one()
+    assert cancel_refusal(booking, booking.slot, CancelledBy.lab) is None  # the lab still may
+
+
+def test_an_open_booking_offers_its_cancel_button(client, create_slot):
+    slot = create_slot()
+    token = client.post(f"/api/v1/slots/{slot.id}/bookings", json=payload()).get_json()["manage_token"]
+    assert f"/bookings/{token}/cancel" in client.get(f"/bookings/{token}").get_data(as_text=True)

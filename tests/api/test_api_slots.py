@@ -10,7 +10,7 @@ from openday import clock
 from openday.events.models import EventStatus
 
 ITEM_KEYS = {"id", "event_id", "title", "kind", "lab", "city", "venue", "starts_at", "ends_at",
-             "capacity", "seats_left", "distance_km"}
+             "capacity", "seats_left", "distance_km", "status"}
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
 
 
@@ -39,6 +39,7 @@ def test_list_items_have_exactly_the_spec_fields(client, slots):
     assert item["starts_at"] == clock.local(slots[0].starts_at).isoformat()
     assert item["capacity"] == 12 and item["seats_left"] == 12
     assert item["distance_km"] is None
+    assert item["status"] == "open"
 
 
 def test_distance_when_searching_near_a_point(client, slots):
@@ -86,3 +87,35 @@ def test_unpublished_or_missing_slot_is_404(client, create_event, create_slot):
     for url in (f"/api/v1/slots/{draft.id}", "/api/v1/slots/424242"):
         response = client.get(url)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_cancelled_slot_is_shown_as_cancelled_and_not_listed(client, slots):
+    from openday.bookings import staff
+    staff.cancel_slot(slots[0], "设备检修")
+    response = client.get(f"/api/v1/slots/{slots[0].id}")
+    assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    listed = client.get("/api/v1/slots?city=长沙").get_json()
+    assert [item["id"] for item in listed["items"]] == [slots[1].id]
+    assert client.get(f"/api/v1/slots/{slots[1].id}").get_json()["status"] == "open"
+
+
+def test_slot_of_a_cancelled_event_is_shown_as_cancelled(client, slots):
+    from openday.bookings import staff
+    staff.cancel_event(slots[0].event, "台风")
+    for slot in slots:
+        response = client.get(f"/api/v1/slots/{slot.id}")
+        assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    assert client.get("/api/v1/slots?city=长沙").get_json()["total"] == 0
+
+
+def test_slot_of_a_suspended_lab_is_404_on_api_and_booking_page(client, db, slots):
+    from openday.events.service import refresh_lab_slots
+    from openday.labs.models import LabStatus
+    lab = slots[0].event.lab
+    lab.status = LabStatus.suspended
+    refresh_lab_slots(lab)
+    db.session.commit()
+    response = client.get(f"/api/v1/slots/{slots[0].id}")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    assert client.get(f"/slots/{slots[0].id}/book").status_code == 404
+    assert client.get("/api/v1/slots?city=长沙").get_json()["total"] == 0

@@ -131,3 +131,35 @@ def test_start_times_are_read_leniently():
     for bad in ("", " , ", "9", "9:3", "24:00", "12:60", "noon"):
         with pytest.raises(ValueError):
             parse_start_times(bad)
+
+
+def test_public_and_listed_rules_agree_with_their_sql(db, create_lab, create_event, create_slot):
+    """Every (lab, event, slot) status: the Python rule and its SQL condition say the same, and
+    the ``listed`` column the events service keeps says what listed_rule says."""
+    import itertools
+
+    import sqlalchemy as sa
+
+    from openday.events.models import (Event, EventStatus, SlotStatus, listed_condition,
+                                       listed_rule, public_condition, public_rule)
+    from openday.events.service import refresh_lab_slots
+    from openday.labs.models import Lab, LabStatus
+
+    made = []
+    for lab_status in LabStatus:
+        lab = create_lab(status=lab_status)
+        for event_status, slot_status in itertools.product(EventStatus, SlotStatus):
+            made.append(create_slot(event=create_event(lab=lab, status=event_status),
+                                    status=slot_status))
+        refresh_lab_slots(lab)
+    db.session.commit()
+    rows = db.session.execute(
+        sa.select(Slot.id, Lab.status, Event.status, Slot.status, Slot.listed,
+                  public_condition(), listed_condition())
+        .join(Event, Event.id == Slot.event_id).join(Lab, Lab.id == Event.lab_id)).all()
+    assert len(rows) == len(made) == len(LabStatus) * len(EventStatus) * len(SlotStatus)
+    for _id, lab_status, event_status, slot_status, listed, public_sql, listed_sql in rows:
+        assert bool(public_sql) == public_rule(event_status, lab_status)
+        assert bool(listed_sql) == bool(listed) == listed_rule(event_status, slot_status, lab_status)
+    slot = db.session.get(Slot, made[0].id)
+    assert slot.is_public() == public_rule(slot.event.status, slot.event.lab.status)

@@ -179,7 +179,7 @@ def test_signed_in_user_sees_the_503_page_when_the_database_goes(app, client, cr
 # ---- a write transaction whose connection is cut -------------------------------------------------
 
 def test_connection_cut_before_commit_is_tried_once_more(app, private_pg):
-    from openday.bookings import service
+    from openday.core import db as service
 
     calls = []
 
@@ -198,7 +198,7 @@ def test_connection_cut_before_commit_is_tried_once_more(app, private_pg):
 def test_connection_lost_during_commit_is_not_retried(app, monkeypatch):
     """It may have committed: the caller answers 503 rather than write it twice or acknowledge
     what it cannot vouch for."""
-    from openday.bookings import service
+    from openday.core import db as service
 
     calls = []
 

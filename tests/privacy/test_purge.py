@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from openday import clock
 from openday.bookings import service
-from openday.bookings.commands import PurgeRefused, purge_personal_data
+from openday.bookings.purge import PurgeRefused, purge_personal_data
 from openday.bookings.models import Booking
 from openday.core.phone import mask_phone
 from openday.events.models import Slot
