@@ -90,10 +90,7 @@ SCHEMAS: dict = {
     },
     "SlotDetail": {
         "allOf": [_ref("Slot"), {"type": "object", "required": ["description"], "properties": {
-            "description": {"type": "string"},
-            "status": {"type": "string", "enum": ["open", "cancelled"],
-                       "description": "cancelled: the lab cancelled the slot or its event; it "
-                                      "takes no bookings"}}}],
+            "description": {"type": "string"}}}],
     },
     "SlotPage": {
         "type": "object",
