@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
+from openday.core.scope import NATIONAL, Scope
 from openday.extensions import UTCDateTime, db
 
 if TYPE_CHECKING:
     from openday.labs.models import Lab
 
-NATIONAL = "000000"  # a regulator scope that covers every province
+__all__ = ["NATIONAL", "LoginSession", "Role", "User"]
 
 
 class Role(StrEnum):
@@ -68,13 +69,11 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def covers(self, adcode: str | None) -> bool:
-        """Whether a regulator's region scope includes a region (admins see everything)."""
-        if self.role == Role.admin:
-            return True
-        if self.role != Role.regulator or not adcode:
-            return False
-        return self.region_scope == NATIONAL or adcode[:2] == (self.region_scope or "")[:2]
+    @property
+    def scope(self) -> Scope:
+        """The region this user oversees: the country for an admin, nothing for a lab user or a
+        regulator without a valid region_scope."""
+        return Scope.of(self)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
