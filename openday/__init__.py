@@ -1,6 +1,7 @@
 """openday: the registry for the national open day of inspection and testing laboratories."""
 from __future__ import annotations
 
+import importlib
 import os
 from urllib.parse import urlsplit
 
@@ -25,30 +26,26 @@ def create_app(config: dict | None = None) -> Flask:
     database.install_engine_hooks(app)
     from openday import models  # noqa: F401  (all tables on the metadata, for Alembic too)
     register_blueprints(app)
+    from openday.signals import connect_signals
+    connect_signals()
     from openday import cli
     cli.init_app(app)
     return app
 
 
-def register_blueprints(app: Flask) -> None:
-    from openday import api
-    from openday.accounts import views as accounts_views
-    from openday.api import views as _api_routes  # noqa: F401  (routes attach to api.bp)
-    from openday.audit import views as audit_views
-    from openday.bookings import views as bookings_views
-    from openday.events import views as events_views
-    from openday.extensions import csrf
-    from openday.geo import views as geo_views
-    from openday.health import bp as health_bp
-    from openday.labs import views as labs_views
-    from openday.notices import views as notices_views
-    from openday.stats import views as stats_views
+# Each domain's blueprint.py owns its blueprint and the modules of its routes.
+BLUEPRINTS = ("geo", "accounts", "labs", "events", "bookings", "stats", "notices", "audit", "api")
 
-    for bp in (geo_views.bp, accounts_views.bp, labs_views.bp, events_views.bp,
-               bookings_views.bp, stats_views.bp, notices_views.bp, audit_views.bp, api.bp,
-               health_bp):
-        app.register_blueprint(bp)
-    csrf.exempt(api.bp)  # the JSON API uses no cookies, so there is no session to forge
+
+def register_blueprints(app: Flask) -> None:
+    from openday.extensions import csrf
+    from openday.health import bp as health_bp
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(f"openday.{name}.blueprint").blueprint())
+    app.register_blueprint(health_bp)
+    # The JSON API uses no cookies, so there is no session to forge.
+    csrf.exempt(importlib.import_module("openday.api.blueprint").bp)
 
 
 def _refuse_insecure_secret(app: Flask) -> None:

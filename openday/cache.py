@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from flask import current_app, has_request_context
 
-from openday.web import locale_code
+from openday.core.i18n import locale_code
 
 T = TypeVar("T")
 MAX_ENTRIES = 512

@@ -9,9 +9,9 @@ from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 import flask
-from flask import Flask, current_app, g, get_template_attribute, jsonify, render_template, request
+from flask import Flask, current_app, g, get_template_attribute, render_template, request
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext as _
+from flask_babel import format_datetime, get_timezone, gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
@@ -20,6 +20,8 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 from openday import clock
+from openday.core.errors import json_error
+from openday.core.i18n import catalogue, install_template_gettext, locale_code  # noqa: F401  (catalogue: an old home)
 from openday.extensions import babel, csrf, limiter, login_manager
 
 LANG_COOKIE = "openday_lang"
@@ -76,38 +78,10 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
     return format_datetime(moment, style)
 
 
-def catalogue():
-    """This request's translations, found once (``forget_request_memo`` runs before each request).
-    Flask-Babel finds them again for every string, with several context lookups and the locale
-    formatted to text each time, and a page shows forty strings."""
-    found = g.get("_openday_catalogue")
-    if found is None:
-        found = g._openday_catalogue = get_translations()
-    return found
-
-
-def locale_code() -> str:
-    """This request's locale as text ("zh_Hans"), found once: keys of what is remembered per language."""
-    found = g.get("_openday_locale_code")
-    if found is None:
-        found = g._openday_locale_code = str(get_locale())
-    return found
-
-
 def forget_request_memo() -> None:
-    """Before each request: forget the previous one's catalogue and locale."""
+    """Before each request: forget the previous one's catalogue and locale (``core.i18n``)."""
     g.pop("_openday_catalogue", None)
     g.pop("_openday_locale_code", None)
-
-
-def _install_template_gettext(app: Flask) -> None:
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
 
 
 def remembered_macro(template: str, macro: str, *args) -> Markup:
@@ -141,12 +115,6 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(code: str, message: str, status: int, fields: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
-    response.status_code = status
-    return response
-
-
 class DatabaseIdConverter(IntegerConverter):
     """``<int:id>`` limited to what an INTEGER column holds: /events/99999999999999999999 is a
     404, not an out-of-range error from PostgreSQL (or an overflow in SQLite) answered as 500."""
@@ -160,7 +128,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its rules
     init_input_checks(app)  # first: its host check must run before CSRF's and the limiter's hooks
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
-    _install_template_gettext(app)
+    install_template_gettext(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -5,7 +5,7 @@ import unicodedata
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
+from flask import (current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from openday import clock
 from openday.accounts import campaigns, service
+from openday.accounts.blueprint import bp
 from openday.accounts.forms import CampaignForm, LoginForm, RegulatorForm
 from openday.accounts.models import Role, User
 from openday.accounts.permissions import admin_required
@@ -21,7 +22,6 @@ from openday.core.forms import put_on_form
 from openday.events.models import Campaign
 from openday.extensions import db, limiter
 
-bp = Blueprint("accounts", __name__)
 
 
 def home_for(user) -> str:

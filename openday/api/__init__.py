@@ -1,13 +1,11 @@
-"""The JSON API (SPEC §6): no cookies, CSRF-exempt, rate-limited, errors as one object."""
+"""The JSON API (SPEC §6): no cookies, CSRF-exempt, rate-limited, errors as one object
+(``openday.core.errors``); its routes are listed in ``blueprint.py``."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from openday.core.errors import json_error
 
 
 def api_error(code: str, message: str, fields: dict | None = None, status: int = 400):
-    """``{"error": {"code", "message", "fields"}}`` with a 4xx status."""
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
-    response.status_code = status
-    return response
+    """``{"error": {"code", "message", "fields"}}`` with a 4xx status: ``core.errors.json_error``
+    with its arguments in another order, for the views that still call it so."""
+    return json_error(code, message, status, fields)

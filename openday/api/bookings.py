@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from openday.api import api_error, bp
+from openday.api import api_error
+from openday.api.blueprint import bp
 from openday.api.slots import booking_error, booking_json
 from openday.bookings import service
 from openday.bookings.ratelimit import token_guess_limit

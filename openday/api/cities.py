@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
-from openday.api import bp
+from openday.api.blueprint import bp
 from openday.core.errors import json_error
 from openday.core.i18n import _
 from openday.geo import service

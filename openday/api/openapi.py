@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import request
 
-from openday.api import bp
+from openday.api.blueprint import bp
 from openday.events.search import DEFAULT_PER_PAGE, KINDS, MAX_PER_PAGE, MAX_RADIUS_KM
 
 ISO_TIME = {"type": "string", "format": "date-time",

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_babel import gettext as _
 
-from openday.api import api_error, bp
+from openday.api import api_error
+from openday.api.blueprint import bp
 from openday.bookings import service
 from openday.bookings.ratelimit import booking_limits
 from openday.events import search as search_service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from openday.api import bp
+from openday.api.blueprint import bp
 from openday.core.errors import RuleError, api_error, json_error
 from openday.core.i18n import _
 from openday.core.scope import Scope

@@ -1,14 +1,13 @@
 """The audit log page: admins read every entry, regulators those in their scope."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 
 from openday.accounts.permissions import regulator_required
 from openday.accounts.service import page_number
 from openday.audit import service
+from openday.audit.blueprint import bp
 from openday.audit.forms import ACTION_LABELS, OBJECT_LABELS, AuditFilterForm
-
-bp = Blueprint("audit", __name__)
 
 
 @bp.route("/regulator/audit")

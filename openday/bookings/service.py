@@ -27,26 +27,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import re
 import secrets
-import time
+import time  # noqa: F401  (tests patch service.time.sleep, which core.db sleeps with)
 import unicodedata
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
-from flask_babel import gettext
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock
 from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
-from openday.database import fault_reason, write_transaction_options
+from openday.core.db import WRITE_ATTEMPTS, Busy, write_transaction  # noqa: F401  (old names)
+from openday.core.errors import RuleError
+from openday.core.i18n import _
+from openday.core.phone import SEPARATORS, mask_phone, normalise_phone  # noqa: F401  (old names)
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
@@ -54,13 +53,6 @@ from openday.labs.models import Lab, LabStatus
 log = logging.getLogger(__name__)
 
 
-def _(msgid: str, **variables) -> str:
-    """gettext in a request (the reader's language); the msgid itself elsewhere (CLI, jobs)."""
-    if has_request_context():
-        return gettext(msgid, **variables)
-    return msgid % variables if variables else msgid
-
-T = TypeVar("T")
 
 __all__ = [
     "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingError", "BookingRequest", "Busy",
@@ -78,18 +70,13 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 CODE_DRAWS = 5  # attempts at a free code; each taken one costs a rolled-back transaction
 NAME_MAX = 40
-PHONE_RAW_MAX = 30          # "+86 138-0013-8000" is 17; anything much longer is not a phone
 TOKEN_MAX = 64
-WRITE_ATTEMPTS = 4
-BUSY_DEADLINE_S = 12  # no new attempt after this long (gunicorn kills a request at 30 s)
 ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # Advisory locks in the two-int space (apart from the phone locks' one-bigint space), this kind
 # of object named by the first int.
 IDEMPOTENCY_LOCK_SPACE = 0x1DE7
 
-_PHONE = re.compile(r"1[3-9][0-9]{9}")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,64}")
 # Visible ASCII, as HTTP carries it. At least 16 characters: the key and the body are all that a
 # replay asks for, and a stranger who knows someone's phone may guess a body, so a key must not be
@@ -99,17 +86,8 @@ _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{16,255}")
 
 # ---- errors ------------------------------------------------------------------------------------
 
-class BookingError(Exception):
-    """A rule said no. ``code`` is stable (the API's error code), ``message`` is for people,
-    ``fields`` maps form/JSON field names to their messages; ``status`` is the HTTP answer."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
+# Every booking error is a RuleError; each says its own status.
+BookingError = RuleError
 
 
 class InvalidBooking(BookingError):
@@ -193,16 +171,6 @@ class CapacityError(BookingError):
         super().__init__("invalid", message, {"capacity": message})
 
 
-class Busy(BookingError):
-    """The database stayed locked through every retry: try again in a moment (HTTP 503)."""
-
-    status = 503
-    retry_after = 2
-
-    def __init__(self) -> None:
-        super().__init__("busy", _("预约人数较多，系统繁忙，请稍后再试。"))
-
-
 # ---- input ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -213,28 +181,6 @@ class BookingRequest:
     phone: Any
     party_size: Any
     consent: Any
-
-
-def mask_phone(phone: str | None) -> str:
-    """138****5678; "" for a purged booking."""
-    if not phone:
-        return ""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
-
-
-def normalise_phone(raw: Any) -> str:
-    """A mainland mobile number as its 11 digits: accepts +86/86/0086 prefixes, spaces, dashes and
-    full-width digits. Raises ValueError otherwise."""
-    if not isinstance(raw, str) or len(raw) > PHONE_RAW_MAX:
-        raise ValueError("not a phone number")
-    text = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
-    for prefix in ("+86", "0086", "86"):
-        if text.startswith(prefix) and len(text) == len(prefix) + 11:
-            text = text[len(prefix):]
-            break
-    if not _PHONE.fullmatch(text):
-        raise ValueError("not a mainland mobile number")
-    return text
 
 
 def _clean_name(raw: Any) -> str | None:
@@ -271,72 +217,6 @@ def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int
 
 
 # ---- transactions --------------------------------------------------------------------------------
-
-def _is_busy(exc: BaseException) -> bool:
-    if isinstance(exc, PoolTimeout):
-        return True
-    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
-        return False
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock
-        return True
-    text = str(orig).lower()
-    return "database is locked" in text or "database table is locked" in text
-
-
-def _is_lost(exc: BaseException) -> bool:
-    """A connection that broke under us, as when PostgreSQL restarts or a pooled connection was
-    cut. Not a refused one: a server that is not there now will not be 200 ms later."""
-    return fault_reason(exc) == "connection lost"
-
-
-def _end_transaction() -> None:
-    """A write transaction must be the first thing on its connection: finish whatever ran before
-    (a read by the view, or the caller's own writes, which are kept)."""
-    if db.session().in_transaction():
-        db.session.commit()
-
-
-def write_transaction(work: Callable[[], T], attempts: int = WRITE_ATTEMPTS) -> T:
-    """Run ``work()`` in a write transaction (BEGIN IMMEDIATE on SQLite) and commit it.
-
-    ``work`` is retried from scratch when the database is locked or PostgreSQL reports a
-    deadlock/serialisation failure; after ``attempts`` tries it raises :class:`Busy`. Any other
-    error rolls back and propagates. Other modules that move seats (cancelling a slot) use this too.
-    """
-    started = time.monotonic()
-    reconnected = False
-    for attempt in range(attempts):
-        if attempt and time.monotonic() - started > BUSY_DEADLINE_S:
-            break  # SQLite already waited its busy timeout each time: answer before the worker times out
-        _end_transaction()
-        committing = False
-        try:
-            db.session.connection(execution_options=write_transaction_options())
-            result = work()
-            committing = True
-            db.session.commit()
-            return result
-        except (DBAPIError, PoolTimeout) as exc:
-            db.session.rollback()
-            if not committing and not reconnected and _is_lost(exc):
-                # The connection died before COMMIT was sent, so nothing was written: one more
-                # try on a fresh connection (a restarted server is often back). A connection
-                # lost *during* COMMIT is never retried: it may have committed, and the caller
-                # answers 503 rather than acknowledge what it cannot vouch for.
-                reconnected = True
-                log.info("database connection lost before commit: trying once more")
-                time.sleep(0.2)
-                continue
-            if not _is_busy(exc):
-                raise
-            log.info("database busy (attempt %d of %d)", attempt + 1, attempts)
-            time.sleep(0.05 * (2 ** attempt) * (0.5 + random.random()))
-        except BaseException:
-            db.session.rollback()
-            raise
-    raise Busy()
-
 
 def _lock_slot(slot_id: int) -> Slot | None:
     """The slot, freshly read and (PostgreSQL) row-locked for the rest of the transaction."""
@@ -754,7 +634,7 @@ def normalise_code(raw: Any) -> str | None:
     """What a person or scanner typed, as a code: case, spaces and dashes do not matter."""
     if not isinstance(raw, str) or len(raw) > 40:
         return None
-    code = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    code = SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return None
     return code

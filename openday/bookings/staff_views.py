@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from openday import clock
 from openday.accounts.permissions import approved_lab_required, own_lab_or_404
 from openday.bookings import staff
-from openday.bookings.views import bp
+from openday.bookings.blueprint import bp
 from openday.events import service as events
 from openday.events.forms import CancelForm, CheckinForm, DeleteForm, SlotForm, WalkInForm
 from openday.events.models import Event, EventStatus, Slot, SlotStatus

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import segno
 import sqlalchemy as sa
-from flask import (Blueprint, abort, flash, make_response, redirect, render_template, session,
+from flask import (abort, flash, make_response, redirect, render_template, session,
                    url_for)
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event as CalendarEvent
@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from openday import clock
 from openday.bookings import service
+from openday.bookings.blueprint import bp
 from openday.bookings.forms import BookingForm, CancelForm
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.bookings.ratelimit import booking_limits, token_guess_limit
@@ -24,7 +25,6 @@ from openday.extensions import db
 from openday.labs.models import LabStatus
 from openday.web import json_error, wants_json
 
-bp = Blueprint("bookings", __name__)
 
 # The browser's own bookings (SPEC §3) live in its session cookie, which is signed and HttpOnly:
 # their manage tokens, newest last, so a repeat from this browser is taken back to its booking.
@@ -227,6 +227,3 @@ def calendar(token: str):
     response.headers["Content-Disposition"] = f'attachment; filename="openday-{booking.code}.ics"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-from openday.bookings import staff_views  # noqa: E402,F401  (the lab's routes on this blueprint)

@@ -10,8 +10,8 @@ from flask import has_request_context
 from flask_babel import lazy_gettext
 from markupsafe import Markup
 
+from openday.core.i18n import catalogue
 from openday.events.models import EventKind
-from openday.web import catalogue
 
 
 def N_(msgid: str) -> str:

@@ -5,7 +5,7 @@ from flask import current_app, make_response, render_template, request, url_for
 from markupsafe import Markup
 
 from openday.events import search as search_service
-from openday.events.views import bp
+from openday.events.blueprint import bp
 from openday.geo import service as geo
 from openday.web import remembered_macro
 

@@ -13,7 +13,6 @@ from openday.audit import service as audit
 from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
-from openday.labs.service import lab_status_changed
 
 
 def current_campaign() -> Campaign | None:
@@ -49,11 +48,9 @@ def refresh_slot_copies(event: Event) -> None:
         execution_options={"synchronize_session": "fetch"})
 
 
-@lab_status_changed.connect
 def refresh_lab_slots(lab: Lab, **_extra) -> None:
     """A lab approved, suspended, reinstated…: its slots' ``listed`` follows, in the reviewer's
-    transaction (the labs service sends the signal before it commits). Connected on import,
-    which the app factory does through the events blueprint."""
+    transaction (the labs service sends ``signals.lab_status_changed`` before it commits)."""
     db.session.execute(
         sa.update(Slot).where(Slot.lab_id == lab.id)
         .values(listed=sa.and_(

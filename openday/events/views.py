@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -10,27 +10,10 @@ from werkzeug.routing import BuildError
 from openday import clock
 from openday.accounts.permissions import approved_lab_required, lab_staff_required, own_lab_or_404
 from openday.events import service
-from openday.events.forms import (AUDIENCE_LABELS, STATUS_LABELS, VENUE_LABELS, EventForm,
-                                  SlotsForm, district_choices)
-from openday.events.kinds import kind_badge, kind_choices, kind_name
+from openday.events.blueprint import bp
+from openday.events.forms import EventForm, SlotsForm, district_choices
 from openday.events.models import Event, EventStatus, SlotStatus
 from openday.extensions import db
-
-bp = Blueprint("events", __name__)
-bp.add_app_template_global(kind_name)
-bp.add_app_template_global(kind_badge)
-bp.add_app_template_global(kind_choices)
-# The campaign a page speaks of (the lab registration page shows its window): a global, so the
-# labs blueprint, which sits below events, needs no import of it.
-bp.add_app_template_global(service.current_campaign)
-
-
-@bp.app_context_processor
-def event_labels():
-    """The labels of stored codes, for every template that shows an event or a slot."""
-    return {"AUDIENCE_LABELS": AUDIENCE_LABELS,
-            "VENUE_LABELS": VENUE_LABELS, "STATUS_LABELS": STATUS_LABELS}
-
 
 @bp.route("/")
 def home():
@@ -213,6 +196,3 @@ def show(event_id: int):
                            book_url=book_url, map_url=amap_url(event),
                            audience=service.audience_codes(event),
                            SlotStatus=SlotStatus, EventStatus=EventStatus)
-
-
-from openday.events import search_views  # noqa: E402,F401  (public search routes on this blueprint)

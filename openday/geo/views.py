@@ -1,11 +1,10 @@
 """Geo: ``/geo/children/<adcode>``, what a form's script asks to narrow its next select."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify
+from flask import abort, jsonify
 
 from openday.geo import service
-
-bp = Blueprint("geo", __name__)
+from openday.geo.blueprint import bp
 
 
 @bp.get("/geo/children/", defaults={"adcode": None})

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
 from openday import clock
@@ -23,6 +22,7 @@ from openday.core.scope import Scope
 from openday.extensions import db
 from openday.geo import service as geo
 from openday.labs.models import TESTING_FIELDS, Lab, LabStatus
+from openday.signals import lab_status_changed
 
 
 # ---- unified social credit code (GB 32100-2015) --------------------------------------------------
@@ -294,10 +294,6 @@ def status_counts(scope: Scope) -> dict[str, int]:
 
 # ---- review by regulators ------------------------------------------------------------------------
 
-# Sent (sender: the Lab) after a lab's status changed, inside the reviewer's transaction before it
-# commits, so what depends on the status follows in the same commit: events.service connects the
-# receiver that lists or unlists the lab's slots (labs cannot import events: events import labs).
-lab_status_changed = Namespace().signal("lab-status-changed")
 
 # action → (statuses it applies to, resulting status, whether a reason is required)
 REVIEW_ACTIONS: dict[str, tuple[frozenset[str], str, bool]] = {

@@ -1,7 +1,7 @@
 """Labs: self-registration, a lab's colleagues, and the regulators' approval queue."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from openday.accounts import service as accounts
@@ -10,46 +10,17 @@ from openday.accounts.permissions import in_scope_or_404, lab_staff_required, re
 from openday.core.errors import RuleError
 from openday.core.forms import put_on_form
 from openday.core.i18n import _
-from openday.core.scope import Scope
 from openday.extensions import db, limiter
-from openday.geo import service as geo
 from openday.labs import service
-from openday.labs.forms import (ACTION_LABELS, LAB_STATUS_LABELS, TESTING_FIELD_LABELS,
-                                LabDetailsForm, RegistrationForm, ReviewForm, StatusFilterForm)
+from openday.labs.blueprint import bp
+from openday.labs.forms import (ACTION_LABELS, LAB_STATUS_LABELS, LabDetailsForm, RegistrationForm,
+                                ReviewForm, StatusFilterForm)
 from openday.labs.models import Lab, LabStatus
-
-bp = Blueprint("labs", __name__)
 
 
 def _register_limit() -> str:
     # Per address (config.from_env holds the generous default: many applicants share one NAT).
     return current_app.config["OPENDAY_REGISTER_LIMIT"]
-
-
-@bp.app_context_processor
-def lab_labels():
-    return {"lab_status_labels": LAB_STATUS_LABELS, "testing_field_labels": TESTING_FIELD_LABELS,
-            "region_name": _region_name, "region_full_name": _region_full_name,
-            "scope_name": scope_name}
-
-
-def scope_name(scope: Scope) -> str:
-    """What a regulator's scope is called on a page: 全国, a region's name, or 未设置."""
-    if scope.national:
-        return _("全国")
-    if scope.empty:
-        return _("未设置")
-    return _region_name(scope.adcode)
-
-
-def _region_name(adcode: str | None) -> str:
-    region = geo.get_region(adcode or "")
-    return region.name if region else (adcode or "")
-
-
-def _region_full_name(adcode: str | None) -> str:
-    region = geo.get_region(adcode or "")
-    return geo.full_name(region) if region else (adcode or "")
 
 
 # ---- registration --------------------------------------------------------------------------------

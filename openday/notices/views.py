@@ -1,7 +1,7 @@
 """Notices: public reading, and the regulators' list/create/edit/delete at /regulator/notices."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,10 +11,9 @@ from openday.core.errors import RuleError
 from openday.core.forms import put_on_form
 from openday.extensions import db
 from openday.notices import service
+from openday.notices.blueprint import bp
 from openday.notices.forms import DeleteForm, NoticeForm
 from openday.notices.models import Notice
-
-bp = Blueprint("notices", __name__)
 
 
 @bp.route("/notices/")

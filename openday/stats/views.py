@@ -1,7 +1,7 @@
 """Participation totals: the regulator's dashboard and stats page, and the public page."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -12,9 +12,8 @@ from openday.events.kinds import kind_choices
 from openday.geo.service import get_region
 from openday.notices import service as notices
 from openday.stats import service
+from openday.stats.blueprint import bp
 from openday.stats.forms import StatsFilterForm
-
-bp = Blueprint("stats", __name__)
 
 
 def _filters(scope: Scope):

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from openday import database
-from openday.bookings import service
 from openday.bookings.models import Booking
+from openday.core import db as kernel_db
 
 
 @pytest.fixture
@@ -21,8 +21,8 @@ def backend() -> str:
 def locked(app, db, monkeypatch):
     """Another connection holds SQLite's write lock; our connections wait 0.1 s for it."""
     monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 100)
-    monkeypatch.setattr(service, "BUSY_DEADLINE_S", 0.5)
-    monkeypatch.setattr(service.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(kernel_db, "BUSY_DEADLINE_S", 0.5)
+    monkeypatch.setattr(kernel_db.time, "sleep", lambda _s: None)
     db.session.remove()
     db.engine.dispose()  # new connections pick up the short busy timeout
     other = sqlite3.connect(app.config["OPENDAY_DATABASE_URL"].removeprefix("sqlite:///"),

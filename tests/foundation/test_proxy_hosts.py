@@ -79,7 +79,7 @@ def test_without_a_public_url_any_host_is_answered(client):
 @pytest.mark.parametrize("app_config", [{"OPENDAY_PUBLIC_URL": PUBLIC + "/"}])
 def test_qr_and_calendar_links_use_the_public_url(client, db, create_slot):
     from openday.bookings import service
-    booking, _created = service.book(create_slot().id, service.BookingRequest("张三", "13812345678", 1, True))
+    booking = service.book(create_slot().id, service.BookingRequest("张三", "13812345678", 1, True))
     # Reached over plain http on another port (a proxy without X-Forwarded-Proto): links still
     # name the public address.
     manage = client.get(f"/bookings/{booking.manage_token}", base_url="http://openday.example.cn:8080")

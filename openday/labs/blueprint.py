@@ -1,0 +1,49 @@
+"""The labs blueprint, its app-wide template helpers, and the modules of its routes."""
+from __future__ import annotations
+
+import importlib
+
+from flask import Blueprint
+
+from openday.core.i18n import _
+from openday.geo import service as geo
+from openday.labs.forms import LAB_STATUS_LABELS, TESTING_FIELD_LABELS
+
+bp = Blueprint("labs", __name__)
+
+# Each module adds its routes to ``bp`` when imported; blueprint() imports them all.
+ROUTE_MODULES = ("openday.labs.views",)
+
+
+def blueprint() -> Blueprint:
+    """``bp`` with every route of its modules, ready to register."""
+    for name in ROUTE_MODULES:
+        importlib.import_module(name)
+    return bp
+
+
+@bp.app_context_processor
+def lab_labels():
+    return {"lab_status_labels": LAB_STATUS_LABELS, "testing_field_labels": TESTING_FIELD_LABELS,
+            "region_name": region_name, "region_full_name": region_full_name,
+            "scope_name": scope_name}
+
+
+def region_name(adcode: str | None) -> str:
+    region = geo.get_region(adcode or "")
+    return region.name if region else (adcode or "")
+
+
+def region_full_name(adcode: str | None) -> str:
+    region = geo.get_region(adcode or "")
+    return geo.full_name(region) if region else (adcode or "")
+
+
+def scope_name(scope) -> str:
+    """What a regulator's scope (a core.scope.Scope) is called on a page: 全国, its region's
+    name, or 未设置 when it has none."""
+    if scope.national:
+        return _("全国")
+    if scope.empty:
+        return _("未设置")
+    return region_name(scope.adcode)
