@@ -329,7 +329,7 @@ def test_filters_by_action_and_lab_newest_first_in_pages(app, client, db, create
 
 def test_the_regulator_home_and_the_admin_tabs_link_to_the_log(client, create_user, login, hunan):
     assert 'href="/regulator/audit"' in client.get("/regulator/").get_data(as_text=True)
-    client.get("/logout")
+    client.submit("/logout", {}, form_url="/regulator/")
     login(create_user(role="admin"))
     assert 'href="/regulator/audit"' in client.get("/admin/users").get_data(as_text=True)
 
