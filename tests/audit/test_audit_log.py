@@ -54,7 +54,7 @@ def slot(create_slot, create_event, lab):
 @pytest.fixture
 def booking(app, slot):
     from openday.bookings import service
-    booking, _created = service.book(slot.id, service.BookingRequest(
+    booking = service.book(slot.id, service.BookingRequest(
         name=NAME, phone=PHONE, party_size=3, consent=True))
     return booking
 
