@@ -21,13 +21,14 @@ from openday.accounts.models import NATIONAL, Role, User
 from openday.bookings.models import Booking, BookingStatus
 from openday.bookings.service import CODE_ALPHABET, CODE_LENGTH, BookingRequest, book
 from openday.cli import openday_cli
+from openday.core.errors import RuleError
 from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot
 from openday.events.service import slot_copies
 from openday.extensions import db
 from openday.geo import service as geo
 from openday.geo.models import Region
 from openday.labs.models import Lab, LabStatus
-from openday.labs.service import LabError, credit_code_check_character, validate_credit_code
+from openday.labs.service import credit_code_check_character, validate_credit_code
 from openday.notices.models import Notice
 
 DEMO_PASSWORD = "openday-demo"
@@ -54,7 +55,7 @@ def credit_check_character(body: str) -> str:
 def is_valid_credit_code(code: str) -> bool:
     try:
         return validate_credit_code(code) == code
-    except LabError:
+    except RuleError:
         return False
 
 

@@ -1,5 +1,4 @@
 """Accounts: login, new accounts (colleagues, regulators) and campaigns for the admin."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField,
                      PasswordField, SelectField, StringField)
@@ -7,6 +6,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from openday.accounts.models import NATIONAL
 from openday.accounts.service import MIN_PASSWORD_LENGTH
+from openday.core.forms import strip
+from openday.core.i18n import _l
 from openday.forms import WithinCalendar
 
 
@@ -17,15 +18,11 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("记住我"))
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class NewAccountForm(FlaskForm):
     """A new login: a lab's colleague (lab users) or a regulator (admins, with a scope)."""
 
-    name = StringField(_l("姓名"), filters=[_strip], validators=[Optional(), Length(max=40)])
-    email = EmailField(_l("邮箱"), filters=[_strip], validators=[
+    name = StringField(_l("姓名"), filters=[strip], validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("邮箱"), filters=[strip], validators=[
         DataRequired(_l("请填写邮箱")), Length(max=254), Email(_l("请填写有效的邮箱"))])
     password = PasswordField(_l("初始密码"), validators=[
         DataRequired(_l("请设置密码")),
@@ -47,7 +44,7 @@ class CampaignForm(FlaskForm):
         DataRequired(_l("请填写年份")), NumberRange(2000, 2100, _l("请填写有效的年份"))])
     edition = IntegerField(_l("届次"), validators=[
         DataRequired(_l("请填写届次")), NumberRange(1, 1000, _l("届次应为正整数"))])
-    theme = StringField(_l("主题"), filters=[_strip],
+    theme = StringField(_l("主题"), filters=[strip],
                         validators=[DataRequired(_l("请填写主题")), Length(max=100)])
     starts_on = DateField(_l("活动开始日期"),
                           validators=[DataRequired(_l("请填写日期")), WithinCalendar()])

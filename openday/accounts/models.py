@@ -16,6 +16,8 @@ from openday.extensions import UTCDateTime, db
 if TYPE_CHECKING:
     from openday.labs.models import Lab
 
+__all__ = ["NATIONAL", "LoginSession", "Role", "User"]
+
 
 class Role(StrEnum):
     lab = "lab"
@@ -71,16 +73,9 @@ class User(UserMixin, db.Model):
 
     @property
     def scope(self) -> Scope:
-        """The region this user oversees: the country for an admin, nothing for a lab user."""
+        """The region this user oversees: the country for an admin, nothing for a lab user or a
+        regulator without a valid region_scope."""
         return Scope.of(self)
-
-    def covers(self, adcode: str | None) -> bool:
-        """Whether a regulator's region scope includes a region (admins see everything)."""
-        if self.role == Role.admin:
-            return True
-        if self.role != Role.regulator or not adcode:
-            return False
-        return self.region_scope == NATIONAL or adcode[:2] == (self.region_scope or "")[:2]
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

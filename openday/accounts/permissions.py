@@ -48,23 +48,10 @@ def own_lab_or_404(obj, lab_id_attr: str = "lab_id"):
     return obj
 
 
-def in_scope_or_404(obj, adcode_attr: str = "province_adcode"):
-    """A regulator's view of an object outside its region answers like a missing one."""
-    if obj is None or not current_user.covers(getattr(obj, adcode_attr)):
+def in_scope_or_404(obj, adcode_attr: str = "district_adcode"):
+    """A regulator's view of an object outside its region answers like a missing one.
+    ``adcode_attr`` names the object's finest adcode (a city scope covers districts, never a
+    province column)."""
+    if obj is None or not current_user.scope.covers(getattr(obj, adcode_attr)):
         abort(404)
     return obj
-
-
-def scope_condition(province_column):
-    """A WHERE condition keeping rows whose province adcode column is in the current user's scope
-    (everything for admins and national regulators, nothing for anyone else)."""
-    import sqlalchemy as sa
-
-    from openday.accounts.models import NATIONAL
-
-    if current_user.role == Role.admin or (
-            current_user.role == Role.regulator and current_user.region_scope == NATIONAL):
-        return sa.true()
-    if current_user.role != Role.regulator or not current_user.region_scope:
-        return sa.false()
-    return province_column == current_user.region_scope[:2] + "0000"

@@ -6,29 +6,19 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_DURATION
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
-from openday.accounts.models import NATIONAL, LoginSession, Role, User
+from openday.accounts.models import LoginSession, Role, User
 from openday.audit import service as audit
+from openday.core.errors import RuleError
+from openday.core.i18n import _l
+from openday.core.scope import Scope
 from openday.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
-
-
-class AccountError(ValueError):
-    """A rule an account's data broke; ``field`` names the form/API field it belongs to."""
-
-    def __init__(self, field: str, message) -> None:
-        super().__init__(field, message)
-        self.field = field
-        self.message = message  # a lazy string: translated when shown
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def normalise_email(email: str | None) -> str:
@@ -85,9 +75,9 @@ def sign_out() -> None:
 
 def check_new_password(password: str | None, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(field, _l("密码至少 %(n)d 位", n=MIN_PASSWORD_LENGTH))
+        raise RuleError.on(field, _l("密码至少 %(n)d 位", n=MIN_PASSWORD_LENGTH))
     if len(password) > 200:
-        raise AccountError(field, _l("密码不能超过 200 位"))
+        raise RuleError.on(field, _l("密码不能超过 200 位"))
 
 
 def email_taken(email: str) -> bool:
@@ -97,17 +87,17 @@ def email_taken(email: str) -> bool:
 
 def create_user(email: str, password: str, role: str, *, lab_id: int | None = None,
                 region_scope: str | None = None, name: str = "") -> User:
-    """A new active login, committed; AccountError("email") when the address is taken."""
+    """A new active login, committed; RuleError on "email" when the address is taken."""
     email = normalise_email(email)
     if not email or "@" not in email or len(email) > 254:
-        raise AccountError("email", _l("请填写有效的邮箱"))
+        raise RuleError.on("email", _l("请填写有效的邮箱"))
     check_new_password(password)
     if role == Role.lab and lab_id is None:
-        raise AccountError("lab", _l("机构账号必须属于一个机构"))
+        raise RuleError.on("lab", _l("机构账号必须属于一个机构"))
     if role == Role.regulator and not valid_scope(region_scope):
-        raise AccountError("region_scope", _l("请选择监管范围"))
+        raise RuleError.on("region_scope", _l("请选择监管范围"))
     if email_taken(email):
-        raise AccountError("email", _l("该邮箱已注册"))
+        raise RuleError.on("email", _l("该邮箱已注册"))
     user = User(email=email, role=role, lab_id=lab_id if role == Role.lab else None,
                 region_scope=region_scope if role == Role.regulator else None,
                 name=(name or "").strip()[:40])
@@ -119,7 +109,7 @@ def create_user(email: str, password: str, role: str, *, lab_id: int | None = No
         db.session.commit()
     except sa.exc.IntegrityError:  # the same address registered a moment ago
         db.session.rollback()
-        raise AccountError("email", _l("该邮箱已注册")) from None
+        raise RuleError.on("email", _l("该邮箱已注册")) from None
     return user
 
 
@@ -129,11 +119,13 @@ def add_colleague(lab_id: int, email: str, password: str, name: str = "") -> Use
 
 
 def valid_scope(scope: str | None) -> bool:
+    """Whether a regulator may be given this region_scope: NATIONAL, a province or a city."""
     from openday.geo import service as geo
-    if scope == NATIONAL:
+    parsed = Scope.parse(scope)
+    if parsed.national:
         return True
-    region = geo.get_region(scope or "")
-    return region is not None and region.level == "province"
+    region = geo.get_region(parsed.adcode or "")
+    return region is not None and region.level == parsed.level
 
 
 def create_regulator(email: str, password: str, region_scope: str, name: str = "") -> User:
@@ -144,7 +136,7 @@ def set_active(user: User, active: bool, by: User) -> User:
     """Deactivate (or reactivate) a login; a deactivated user is signed out on its next request,
     for good: a reactivated user signs in again. Admins cannot lock themselves out."""
     if user.id == by.id and not active:
-        raise AccountError("active", _l("不能停用自己的账号"))
+        raise RuleError.on("active", _l("不能停用自己的账号"))
     if user.active and not active:
         user.end_sessions()  # reactivating later must not revive the cookies of before
     if user.active != active:

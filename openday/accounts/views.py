@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import (current_app, flash, g, redirect, render_template, request,
@@ -17,19 +16,12 @@ from openday.accounts.blueprint import bp
 from openday.accounts.forms import CampaignForm, LoginForm, RegulatorForm
 from openday.accounts.models import Role, User
 from openday.accounts.permissions import admin_required
-from openday.accounts.service import AccountError
+from openday.core.errors import RuleError
+from openday.core.forms import put_on_form
 from openday.events import campaigns
 from openday.events.models import Campaign
 from openday.extensions import db, limiter
 
-
-# Failed logins only, three ways. Per account and address tight: one address guessing one
-# account's password. Per address generous: a carrier-grade NAT puts a whole district's staff
-# behind one address. Per account a high ceiling across addresses, against guessing spread over
-# many addresses, high enough that a stranger's failures elsewhere leave the owner able to sign in.
-LOGIN_ACCOUNT_LIMIT = "5 per 15 minutes; 20 per day"
-LOGIN_ADDRESS_LIMIT = "60 per 15 minutes; 500 per day"
-LOGIN_ACCOUNT_CEILING = "100 per hour; 500 per day"
 
 
 def home_for(user) -> str:
@@ -74,16 +66,21 @@ def _login_failed(_response) -> bool:
     return bool(g.get("login_failed"))
 
 
+# Failed logins only, three ways (config.from_env holds the defaults). Per account and address
+# tight: one address guessing one account's password. Per address generous: a carrier-grade NAT
+# puts a whole district's staff behind one address. Per account a high ceiling across addresses,
+# against guessing spread over many addresses, high enough that a stranger's failures elsewhere
+# leave the owner able to sign in.
 def _account_limit() -> str:
-    return current_app.config.get("OPENDAY_LOGIN_ACCOUNT_LIMIT", LOGIN_ACCOUNT_LIMIT)
+    return current_app.config["OPENDAY_LOGIN_ACCOUNT_LIMIT"]
 
 
 def _address_limit() -> str:
-    return current_app.config.get("OPENDAY_LOGIN_ADDRESS_LIMIT", LOGIN_ADDRESS_LIMIT)
+    return current_app.config["OPENDAY_LOGIN_ADDRESS_LIMIT"]
 
 
 def _account_ceiling() -> str:
-    return current_app.config.get("OPENDAY_LOGIN_ACCOUNT_CEILING", LOGIN_ACCOUNT_CEILING)
+    return current_app.config["OPENDAY_LOGIN_ACCOUNT_CEILING"]
 
 
 # deduct_when: a request is checked against the counters first and counted after, only when its
@@ -146,8 +143,8 @@ def admin_new_regulator():
         try:
             user = service.create_regulator(form.email.data, form.password.data,
                                             form.region_scope.data, form.name.data)
-        except AccountError as error:
-            getattr(form, error.field, form.email).errors.append(str(error.message))
+        except RuleError as error:
+            put_on_form(form, error, default="email")
         else:
             flash(_("已创建监管账号 %(email)s", email=user.email), "success")
             return redirect(url_for("accounts.admin_users", role=Role.regulator))
@@ -161,8 +158,8 @@ def admin_set_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
         service.set_active(user, active, current_user)
-    except AccountError as error:
-        flash(str(error.message), "danger")
+    except RuleError as error:
+        flash(str(error), "danger")
     else:
         message = _("已启用 %(email)s", email=user.email) if active else _(
             "已停用 %(email)s，该账号已无法登录", email=user.email)
@@ -202,14 +199,14 @@ def _edit_campaign(campaign: Campaign | None):
         form.registration_closes_at.data = _local_naive(campaign.registration_closes_at)
         form.make_current.data = campaign.is_current
     elif request.method == "GET":
-        today = clock.today()
-        form.year.data = today.year
-        form.starts_on.data, form.ends_on.data = date(today.year, 9, 1), date(today.year, 9, 30)
+        defaults = campaigns.new_campaign_defaults(clock.today())
+        form.year.data, form.starts_on.data, form.ends_on.data = (
+            defaults["year"], defaults["starts_on"], defaults["ends_on"])
     if form.validate_on_submit():
         try:
             saved = campaigns.save_campaign(_campaign_data(form), campaign)
-        except AccountError as error:
-            getattr(form, error.field, form.year).errors.append(str(error.message))
+        except RuleError as error:
+            put_on_form(form, error, default="year")
         else:
             flash(_("已保存 %(year)s 年开放日", year=saved.year), "success")
             return redirect(url_for("accounts.admin_campaigns"))
@@ -234,8 +231,8 @@ def admin_make_current(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     try:
         campaigns.make_current(campaign)
-    except AccountError as error:
-        flash(str(error.message), "danger")
+    except RuleError as error:
+        flash(str(error), "danger")
     else:
         flash(_("%(year)s 年开放日已设为当前届次", year=campaign.year), "success")
     return redirect(url_for("accounts.admin_campaigns"))

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask import request
-from flask_babel import gettext as _
 
-from openday.api import api_error
 from openday.api.blueprint import bp
+from openday.core.errors import json_error
+from openday.core.i18n import _
 from openday.geo import service
 from openday.geo.models import Region
 
@@ -32,7 +32,7 @@ def cities():
     limit = min(max(request.args.get("limit", 10, type=int), 1), MAX_LIMIT)
     if not q:
         message = _("请输入城市名称、拼音或行政区划代码。")
-        return api_error("missing_query", message, {"q": [message]})
+        return json_error("missing_query", message, 400, {"q": message})
     try:
         found = service.suggest_cities(q, limit=limit, province=province)
     except service.UnknownCity as exc:
@@ -41,7 +41,7 @@ def cities():
                         province=province, names="、".join(r.name for r in exc.suggestions))
         else:
             message = _("未知的省份：%(province)s。", province=province)
-        return api_error("unknown_province", message, {"province": [message]})
+        return json_error("unknown_province", message, 400, {"province": message})
     if found:
         return [city_json(r) for r in found]
     close = service.closest_names(q, province=province)
@@ -51,4 +51,4 @@ def cities():
     else:
         message = _("没有名为“%(q)s”的城市。", q=q)
     # The names go in the message, not a new key: the error object keeps SPEC §6's shape.
-    return api_error("unknown_city", message, {"q": [message]}, status=404)
+    return json_error("unknown_city", message, 404, {"q": message})

@@ -432,7 +432,7 @@ def _keep_columns(booking: Booking, kept: dict) -> None:
     booking.receipt = kept["receipt"]
 
 
-@metrics.count_bookings(BookingError)
+@metrics.count_bookings(RuleError)
 def book(slot_id: int, request: BookingRequest, idempotency_key: str | None = None,
          submission: str | None = None) -> Booking:
     """Confirm seats if they fit, else waitlist. A phone that already holds this slot raises

@@ -27,6 +27,7 @@ from importlib import resources
 
 from geopy.distance import geodesic
 
+from openday.core.errors import RuleError
 from openday.geo.models import MUNICIPALITIES, Level, Region, stem_length
 
 __all__ = [
@@ -37,26 +38,35 @@ __all__ = [
 ]
 
 
-class GeoError(ValueError):
+class GeoError(RuleError):
     """A place could not be turned into one region."""
+
+    status = 404
 
 
 class UnknownCity(GeoError):
     """Nothing is called ``text``; ``suggestions`` are the closest names (at most 5)."""
 
+    code = "unknown_city"
+
     def __init__(self, text: str, suggestions: list[Region]) -> None:
         self.text = text
         self.suggestions = suggestions
         hint = "、".join(r.name for r in suggestions)
-        super().__init__(f"unknown city {text!r}" + (f"; did you mean {hint}?" if hint else ""))
+        message = f"unknown city {text!r}" + (f"; did you mean {hint}?" if hint else "")
+        super().__init__(message=message, fields={"city": [r.name for r in suggestions]})
 
 
 class AmbiguousCity(GeoError):
     """Several regions of the same level answer to the name (朝阳区: 北京 and 长春)."""
 
+    status = 400
+    code = "ambiguous_city"
+
     def __init__(self, candidates: list[Region]) -> None:
         self.candidates = candidates
-        super().__init__("ambiguous city: " + "、".join(full_name(r) for r in candidates))
+        names = [full_name(r) for r in candidates]
+        super().__init__(message="ambiguous city: " + "、".join(names), fields={"city": names})
 
 
 # ---- the gazetteer ------------------------------------------------------------------------------

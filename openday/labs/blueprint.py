@@ -5,8 +5,9 @@ import importlib
 
 from flask import Blueprint
 
+from openday.core.i18n import _
 from openday.geo import service as geo
-from openday.labs.forms import STATUS_LABELS, TESTING_FIELD_LABELS
+from openday.labs.forms import LAB_STATUS_LABELS, TESTING_FIELD_LABELS
 
 bp = Blueprint("labs", __name__)
 
@@ -23,8 +24,9 @@ def blueprint() -> Blueprint:
 
 @bp.app_context_processor
 def lab_labels():
-    return {"lab_status_labels": STATUS_LABELS, "testing_field_labels": TESTING_FIELD_LABELS,
-            "region_name": region_name, "region_full_name": region_full_name}
+    return {"lab_status_labels": LAB_STATUS_LABELS, "testing_field_labels": TESTING_FIELD_LABELS,
+            "region_name": region_name, "region_full_name": region_full_name,
+            "scope_name": scope_name}
 
 
 def region_name(adcode: str | None) -> str:
@@ -35,3 +37,13 @@ def region_name(adcode: str | None) -> str:
 def region_full_name(adcode: str | None) -> str:
     region = geo.get_region(adcode or "")
     return geo.full_name(region) if region else (adcode or "")
+
+
+def scope_name(scope) -> str:
+    """What a regulator's scope (a core.scope.Scope) is called on a page: 全国, its region's
+    name, or 未设置 when it has none."""
+    if scope.national:
+        return _("全国")
+    if scope.empty:
+        return _("未设置")
+    return region_name(scope.adcode)

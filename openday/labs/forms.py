@@ -1,18 +1,16 @@
 """Labs: the registration form and the regulator's review form."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     TelField, TextAreaField, ValidationError, widgets)
+from wtforms import EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, Optional
 
-from openday.accounts import service as accounts
-from openday.accounts.service import MIN_PASSWORD_LENGTH, AccountError
+from openday.accounts.service import MIN_PASSWORD_LENGTH
+from openday.core.forms import MultiCheckboxField, strip
+from openday.core.i18n import _l
 from openday.geo.forms import region_choices
 from openday.labs import service
 from openday.labs.models import TESTING_FIELDS
-from openday.labs.service import LabError
 
 TESTING_FIELD_LABELS = {
     "food": _l("食品"),
@@ -30,7 +28,7 @@ TESTING_FIELD_LABELS = {
 }
 assert set(TESTING_FIELD_LABELS) == set(TESTING_FIELDS)
 
-STATUS_LABELS = {
+LAB_STATUS_LABELS = {
     "pending": _l("待审核"),
     "approved": _l("已通过"),
     "rejected": _l("未通过"),
@@ -45,40 +43,30 @@ ACTION_LABELS = {
 }
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (``_forms.render_field`` renders it as a fieldset)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
 def _placeholder(label) -> list[tuple[str, str]]:
     return [("", label)]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class LabDetailsForm(FlaskForm):
     """What a lab says about itself: the registration form's first part, and on its own the form
-    a rejected lab corrects before applying again."""
+    a rejected lab corrects before applying again. The form checks presence and length; the
+    service's rules (shapes, regions, duplicates) come back as one RuleError (``put_on_form``)."""
 
-    name = StringField(_l("机构名称"), filters=[_strip],
+    name = StringField(_l("机构名称"), filters=[strip],
                        validators=[DataRequired(_l("请填写机构名称")), Length(2, 120)])
-    cma_number = StringField(_l("资质认定（CMA）证书编号"), filters=[_strip],
+    cma_number = StringField(_l("资质认定（CMA）证书编号"), filters=[strip],
                              validators=[DataRequired(_l("请填写资质认定证书编号")), Length(max=30)])
     province = SelectField(_l("省份"), validate_choice=False,
                            validators=[DataRequired(_l("请选择省份"))])
     city = SelectField(_l("城市"), validate_choice=False, validators=[DataRequired(_l("请选择城市"))])
     district = SelectField(_l("区县"), validate_choice=False)
-    address = StringField(_l("详细地址"), filters=[_strip],
+    address = StringField(_l("详细地址"), filters=[strip],
                           validators=[DataRequired(_l("请填写详细地址")), Length(2, 200)])
-    contact_name = StringField(_l("联系人"), filters=[_strip],
+    contact_name = StringField(_l("联系人"), filters=[strip],
                                validators=[DataRequired(_l("请填写联系人姓名")), Length(1, 40)])
-    contact_phone = TelField(_l("联系人手机"), filters=[_strip],
+    contact_phone = TelField(_l("联系人手机"), filters=[strip],
                              validators=[DataRequired(_l("请填写联系人手机")), Length(max=20)])
-    contact_email = EmailField(_l("联系人邮箱"), filters=[_strip],
+    contact_email = EmailField(_l("联系人邮箱"), filters=[strip],
                                validators=[DataRequired(_l("请填写联系人邮箱")), Length(max=254),
                                            Email(_l("请填写有效的邮箱"))])
     testing_fields = MultiCheckboxField(
@@ -107,30 +95,6 @@ class LabDetailsForm(FlaskForm):
         self.district.choices = _placeholder(
             _l("请选择区县") if districts or not city else _l("（无下级区县）")) + districts
 
-    def validate_cma_number(self, field) -> None:
-        try:
-            field.data = service.validate_cma_number(field.data)
-        except LabError as error:
-            raise ValidationError(str(error.message)) from None
-
-    def validate_contact_phone(self, field) -> None:
-        try:
-            field.data = service.normalise_mobile(field.data)
-        except LabError as error:
-            raise ValidationError(str(error.message)) from None
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if self.province.errors or self.city.errors:
-            return False
-        try:
-            _province, _city, self.district.data = service.check_region(
-                self.province.data, self.city.data, self.district.data)
-        except LabError as error:
-            getattr(self, error.field).errors.append(str(error.message))
-            ok = False
-        return ok
-
     def _details(self) -> dict:
         return dict(
             name=self.name.data, cma_number=self.cma_number.data,
@@ -143,19 +107,11 @@ class LabDetailsForm(FlaskForm):
     def details(self) -> service.LabDetails:
         return service.LabDetails(**self._details())
 
-    def add_error(self, error: LabError | AccountError) -> None:
-        """Put a service error next to its field (or on the form if no field matches)."""
-        field = getattr(self, error.field, None)
-        if field is None:
-            self.form_errors.append(str(error.message))
-        else:
-            field.errors = list(field.errors) + [str(error.message)]
-
 
 class RegistrationForm(LabDetailsForm):
-    credit_code = StringField(_l("统一社会信用代码"), filters=[_strip],
+    credit_code = StringField(_l("统一社会信用代码"), filters=[strip],
                               validators=[DataRequired(_l("请填写统一社会信用代码")), Length(max=40)])
-    user_email = EmailField(_l("登录邮箱"), filters=[_strip],
+    user_email = EmailField(_l("登录邮箱"), filters=[strip],
                             validators=[DataRequired(_l("请填写登录邮箱")), Length(max=254),
                                         Email(_l("请填写有效的邮箱"))])
     password = PasswordField(_l("登录密码"), validators=[
@@ -163,18 +119,6 @@ class RegistrationForm(LabDetailsForm):
         Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("密码长度应为 %(min)d–%(max)d 位"))])
     confirm = PasswordField(_l("确认密码"), validators=[
         DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))])
-
-    def validate_credit_code(self, field) -> None:
-        try:
-            field.data = service.validate_credit_code(field.data)
-        except LabError as error:
-            raise ValidationError(str(error.message)) from None
-        if service.credit_code_taken(field.data):
-            raise ValidationError(_l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人"))
-
-    def validate_user_email(self, field) -> None:
-        if accounts.email_taken(field.data):
-            raise ValidationError(_l("该邮箱已注册，请直接登录"))
 
     def application(self) -> service.LabApplication:
         return service.LabApplication(**self._details(), credit_code=self.credit_code.data,
@@ -185,7 +129,7 @@ class ReviewForm(FlaskForm):
     """Approve / reject / suspend / reinstate: one form, the buttons carry ``action``."""
 
     action = StringField(validators=[AnyOf(list(service.REVIEW_ACTIONS), _l("未知的审核操作"))])
-    reason = TextAreaField(_l("原因（驳回或暂停时必填，机构可见）"), filters=[_strip],
+    reason = TextAreaField(_l("原因（驳回或暂停时必填，机构可见）"), filters=[strip],
                            validators=[Optional(), Length(max=500)])
 
 
@@ -193,5 +137,5 @@ class StatusFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    status = SelectField(_l("状态"), choices=[("all", _l("全部"))] + list(STATUS_LABELS.items()),
+    status = SelectField(_l("状态"), choices=[("all", _l("全部"))] + list(LAB_STATUS_LABELS.items()),
                          default="pending", validate_choice=False)

@@ -1,7 +1,7 @@
 """Labs: registration and review, the rules the HTML forms, the API and the admin share.
 
-Validators here are plain functions raising ``LabError(field, message)`` so that a WTForms form,
-a JSON endpoint or a command can all call them and report the failing field.
+Validators here are plain functions raising ``RuleError`` naming the bad field, so that a WTForms
+form (``core.forms.put_on_form``), a JSON endpoint or a command can all call them and report it.
 """
 from __future__ import annotations
 
@@ -13,18 +13,16 @@ from flask_babel import lazy_gettext as _l
 
 from openday import clock
 from openday.accounts.models import Role, User
-from openday.accounts.service import AccountError, check_new_password, email_taken, normalise_email
+from openday.accounts.service import check_new_password, email_taken, normalise_email
 from openday.audit import service as audit
-from openday.database import write_transaction_options
+from openday.core.db import advisory_lock, write_transaction
+from openday.core.errors import RuleError
+from openday.core.phone import normalise_phone
+from openday.core.scope import Scope
 from openday.extensions import db
 from openday.geo import service as geo
 from openday.labs.models import TESTING_FIELDS, Lab, LabStatus
 from openday.signals import lab_status_changed
-
-
-class LabError(AccountError):
-    """A rule a lab's data broke; ``field`` names the form/API field it belongs to (same shape as
-    an account's, so forms report both the same way)."""
 
 
 # ---- unified social credit code (GB 32100-2015) --------------------------------------------------
@@ -49,15 +47,15 @@ def credit_code_check_character(first17: str) -> str:
 
 
 def validate_credit_code(raw: str | None) -> str:
-    """The normalised code, or LabError: 18 characters of the GB 32100 alphabet, positions 3–8
+    """The normalised code, or RuleError: 18 characters of the GB 32100 alphabet, positions 3–8
     an administrative division code (digits), and the right check character."""
     code = normalise_credit_code(raw)
     if len(code) != 18:
-        raise LabError("credit_code", _l("统一社会信用代码应为 18 位"))
+        raise RuleError.on("credit_code", _l("统一社会信用代码应为 18 位"))
     if not _CREDIT_CODE_SHAPE.fullmatch(code):
-        raise LabError("credit_code", _l("统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）"))
+        raise RuleError.on("credit_code", _l("统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）"))
     if credit_code_check_character(code[:17]) != code[17]:
-        raise LabError("credit_code", _l("统一社会信用代码校验位不正确，请核对"))
+        raise RuleError.on("credit_code", _l("统一社会信用代码校验位不正确，请核对"))
     return code
 
 
@@ -81,52 +79,35 @@ def validate_cma_number(raw: str | None) -> str:
     if number.startswith("CMA"):
         number = number[3:]
     if not _CMA_SHAPE.fullmatch(number):
-        raise LabError("cma_number", _l("资质认定证书编号应为 12 位数字（如 201918000001），末尾可带一个字母"))
+        raise RuleError.on("cma_number", _l("资质认定证书编号应为 12 位数字（如 201918000001），末尾可带一个字母"))
     return number
-
-
-# ---- contact details -----------------------------------------------------------------------------
-
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-
-
-def normalise_mobile(raw: str | None) -> str:
-    """A mainland mobile number as 11 digits; +86, spaces and dashes are accepted and dropped."""
-    digits = re.sub(r"[\s\-()（）]+", "", raw or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    if not _MOBILE.fullmatch(digits):
-        raise LabError("contact_phone", _l("请填写 11 位手机号码，如 13812345678"))
-    return digits
 
 
 # ---- regions -------------------------------------------------------------------------------------
 
 def check_region(province: str | None, city: str | None,
                  district: str | None) -> tuple[str, str, str]:
-    """(province, city, district) adcodes that really nest, or LabError on the first that does not.
+    """(province, city, district) adcodes that really nest, or RuleError on the first that does not.
 
     A city with no districts in the gazetteer (仙桃, 神农架…: county-level units run by the
     province) is its own district.
     """
     p = geo.get_region(province or "")
     if p is None or p.level != "province":
-        raise LabError("province", _l("请选择省份"))
+        raise RuleError.on("province", _l("请选择省份"))
     c = geo.get_region(city or "")
     if c is None or c.level != "city":
-        raise LabError("city", _l("请选择城市"))
+        raise RuleError.on("city", _l("请选择城市"))
     if c.parent != p.adcode:
-        raise LabError("city", _l("所选城市不属于所选省份"))
+        raise RuleError.on("city", _l("所选城市不属于所选省份"))
     districts = geo.children(c.adcode)
     if not districts:
         return p.adcode, c.adcode, c.adcode
     d = geo.get_region(district or "")
     if d is None:
-        raise LabError("district", _l("请选择区县"))
+        raise RuleError.on("district", _l("请选择区县"))
     if d.parent != c.adcode:
-        raise LabError("district", _l("所选区县不属于所选城市"))
+        raise RuleError.on("district", _l("所选区县不属于所选城市"))
     return p.adcode, c.adcode, d.adcode
 
 
@@ -158,38 +139,91 @@ class LabApplication(LabDetails):
     password: str = ""
 
 
-def _clean_details(details: LabDetails) -> dict:
-    """The details normalised, as keyword arguments of LabDetails; LabError naming the first
-    bad field."""
+CODE_TAKEN = _l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人")
+EMAIL_TAKEN = _l("该邮箱已注册，请直接登录")
+
+
+class _Problems:
+    """Every bad field of one submission, so that the page shows them all at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, object] = {}
+
+    def check(self, rule, *args):
+        """``rule(*args)``, or None with its field messages kept when it refuses."""
+        try:
+            return rule(*args)
+        except RuleError as error:
+            for name, message in error.fields.items():
+                self.fields.setdefault(name, message)
+            return None
+
+    def refuse(self, field_name: str, message) -> None:
+        self.fields.setdefault(field_name, message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise RuleError("invalid", _l("请修正标出的问题后再提交。"), self.fields)
+
+
+def _contact_phone(raw: str | None) -> str:
+    try:
+        return normalise_phone(raw)
+    except ValueError:
+        raise RuleError.on("contact_phone", _l("请填写 11 位手机号码，如 13812345678")) from None
+
+
+def _clean_details(details: LabDetails, problems: _Problems) -> dict:
+    """The details normalised, as keyword arguments of LabDetails; each bad field goes to
+    ``problems`` (its value here is then meaningless)."""
     name = (details.name or "").strip()
     if not 2 <= len(name) <= 120:
-        raise LabError("name", _l("机构名称应为 2–120 个字"))
+        problems.refuse("name", _l("机构名称应为 2–120 个字"))
     address = (details.address or "").strip()
     if not 2 <= len(address) <= 200:
-        raise LabError("address", _l("请填写详细地址（200 字以内）"))
+        problems.refuse("address", _l("请填写详细地址（200 字以内）"))
     contact_name = (details.contact_name or "").strip()
     if not 1 <= len(contact_name) <= 40:
-        raise LabError("contact_name", _l("请填写联系人姓名（40 字以内）"))
-    unknown = [code for code in details.testing_fields if code not in TESTING_FIELDS]
-    if unknown or not details.testing_fields:
-        raise LabError("testing_fields", _l("请至少选择一个检验检测领域"))
-    province, city, district = check_region(details.province_adcode, details.city_adcode,
-                                            details.district_adcode)
+        problems.refuse("contact_name", _l("请填写联系人姓名（40 字以内）"))
+    testing_fields = list(details.testing_fields or [])
+    if not testing_fields or any(code not in TESTING_FIELDS for code in testing_fields):
+        problems.refuse("testing_fields", _l("请至少选择一个检验检测领域"))
+    province, city, district = problems.check(
+        check_region, details.province_adcode, details.city_adcode,
+        details.district_adcode) or (None, None, None)
     return dict(
-        name=name, cma_number=validate_cma_number(details.cma_number),
+        name=name, cma_number=problems.check(validate_cma_number, details.cma_number),
         province_adcode=province, city_adcode=city, district_adcode=district, address=address,
-        contact_name=contact_name, contact_phone=normalise_mobile(details.contact_phone),
+        contact_name=contact_name,
+        contact_phone=problems.check(_contact_phone, details.contact_phone),
         contact_email=normalise_email(details.contact_email),
-        testing_fields=[code for code in TESTING_FIELDS if code in details.testing_fields])
+        testing_fields=[code for code in TESTING_FIELDS if code in testing_fields])
+
+
+def clean_details(details: LabDetails) -> dict:
+    """The details normalised (keyword arguments of LabDetails), or one RuleError naming every
+    bad field."""
+    problems = _Problems()
+    cleaned = _clean_details(details, problems)
+    problems.raise_if_any()
+    return cleaned
 
 
 def validate_application(application: LabApplication) -> LabApplication:
-    """A normalised copy, or LabError/AccountError naming the first bad field."""
-    details = _clean_details(application)
-    check_new_password(application.password)
-    return LabApplication(
-        **details, credit_code=validate_credit_code(application.credit_code),
-        user_email=normalise_email(application.user_email), password=application.password)
+    """A normalised copy, or one RuleError naming every bad field (a credit code or login e-mail
+    already registered included)."""
+    problems = _Problems()
+    details = _clean_details(application, problems)
+    problems.check(check_new_password, application.password)
+    credit_code = problems.check(validate_credit_code, application.credit_code)
+    if credit_code and credit_code_taken(credit_code):
+        problems.refuse("credit_code", CODE_TAKEN)
+    user_email = normalise_email(application.user_email)
+    if user_email and email_taken(user_email):
+        problems.refuse("user_email", EMAIL_TAKEN)
+    problems.raise_if_any()
+    return LabApplication(**details, credit_code=credit_code, user_email=user_email,
+                          password=application.password)
 
 
 def _located(address: str, district_adcode: str) -> tuple[float | None, float | None]:
@@ -202,19 +236,18 @@ def _located(address: str, district_adcode: str) -> tuple[float | None, float | 
 def register_lab(application: LabApplication) -> User:
     """Create a pending Lab and its first lab user in one transaction, or nothing at all.
 
-    Raises LabError / AccountError (duplicate credit code or e-mail included) with the field.
+    Raises RuleError naming the bad fields (a duplicate credit code or e-mail included).
     """
     application = validate_application(application)
     # Geocode before the write transaction: a network geocoder may take a second.
     lat, lon = _located(application.address, application.district_adcode)
 
-    db.session.commit()  # end any read transaction so the next statement can BEGIN IMMEDIATE
-    db.session.connection(execution_options=write_transaction_options())
-    try:
+    def work() -> User:
+        advisory_lock("lab_registration", application.credit_code)
         if credit_code_taken(application.credit_code):
-            raise LabError("credit_code", _l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人"))
+            raise RuleError.on("credit_code", CODE_TAKEN)
         if email_taken(application.user_email):
-            raise AccountError("user_email", _l("该邮箱已注册，请直接登录"))
+            raise RuleError.on("user_email", EMAIL_TAKEN)
         lab = Lab(name=application.name, credit_code=application.credit_code,
                   cma_number=application.cma_number, province_adcode=application.province_adcode,
                   city_adcode=application.city_adcode, district_adcode=application.district_adcode,
@@ -228,17 +261,35 @@ def register_lab(application: LabApplication) -> User:
                     name=application.contact_name)
         user.set_password(application.password)
         db.session.add(user)
-        db.session.commit()
+        db.session.flush()
+        return user
+
+    try:
+        return write_transaction(work)
     except sa.exc.IntegrityError:
-        # A concurrent registration won the race for the code or the e-mail (PostgreSQL).
-        db.session.rollback()
+        # A concurrent registration won the race for the e-mail, or for the code on a database
+        # without the advisory lock: the unique index decided.
         if credit_code_taken(application.credit_code):
-            raise LabError("credit_code", _l("该统一社会信用代码已报名，请直接登录或联系本机构的账号管理人")) from None
-        raise AccountError("user_email", _l("该邮箱已注册，请直接登录")) from None
-    except Exception:
-        db.session.rollback()
-        raise
-    return user
+            raise RuleError.on("credit_code", CODE_TAKEN) from None
+        raise RuleError.on("user_email", EMAIL_TAKEN) from None
+
+
+# ---- the regulators' queue -----------------------------------------------------------------------
+
+def regulator_labs(scope: Scope, status: str, page: int, per_page: int = 50):
+    """A page of the labs in ``scope`` with ``status`` ("all": any), oldest application first."""
+    query = sa.select(Lab).where(scope.condition(Lab.district_adcode))
+    if status != "all":
+        query = query.where(Lab.status == status)
+    return db.paginate(query.order_by(Lab.created_at, Lab.id), page=page, per_page=per_page,
+                       error_out=False)
+
+
+def status_counts(scope: Scope) -> dict[str, int]:
+    """How many labs in ``scope`` have each status."""
+    return dict(db.session.execute(
+        sa.select(Lab.status, sa.func.count()).where(scope.condition(Lab.district_adcode))
+        .group_by(Lab.status)).all())
 
 
 # ---- review by regulators ------------------------------------------------------------------------
@@ -265,15 +316,15 @@ def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
     reinstating clears the previous reason unless a note is given.
     """
     if action not in REVIEW_ACTIONS:
-        raise LabError("action", _l("未知的审核操作"))
+        raise RuleError.on("action", _l("未知的审核操作"))
     sources, target, needs_reason = REVIEW_ACTIONS[action]
     reason = (reason or "").strip()
     if needs_reason and not reason:
-        raise LabError("reason", _l("驳回或暂停时请填写原因，机构会看到它"))
+        raise RuleError.on("reason", _l("驳回或暂停时请填写原因，机构会看到它"))
     if len(reason) > 500:
-        raise LabError("reason", _l("原因请控制在 500 字以内"))
+        raise RuleError.on("reason", _l("原因请控制在 500 字以内"))
     if lab.status not in sources:
-        raise LabError("action", _l("该机构当前状态下不能执行此操作"))
+        raise RuleError.on("action", _l("该机构当前状态下不能执行此操作"))
     lab.status = target
     lab.status_reason = reason or None
     lab.reviewed_at = clock.now()
@@ -291,12 +342,12 @@ def can_apply_again(lab: Lab) -> bool:
 def apply_again(lab: Lab, details: LabDetails) -> Lab:
     """A rejected lab's corrected details, back in the review queue (pending); commit.
 
-    Its credit code and its accounts stay. LabError naming the first bad field, or "status"
+    Its credit code and its accounts stay. RuleError naming every bad field, or "status"
     unless the lab was rejected (a pending lab waits; an approved one is reviewed no more).
     """
     if not can_apply_again(lab):
-        raise LabError("status", _l("只有未通过审核的机构可以修改资料并重新提交。"))
-    details = _clean_details(details)
+        raise RuleError.on("status", _l("只有未通过审核的机构可以修改资料并重新提交。"))
+    details = clean_details(details)
     lat, lon = _located(details["address"], details["district_adcode"])
     for key, value in details.items():
         setattr(lab, key, ",".join(value) if key == "testing_fields" else value)

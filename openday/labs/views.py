@@ -1,30 +1,26 @@
 """Labs: self-registration, a lab's colleagues, and the regulators' approval queue."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from openday.accounts import service as accounts
 from openday.accounts.forms import NewAccountForm
-from openday.accounts.permissions import (in_scope_or_404, lab_staff_required, regulator_required,
-                                          scope_condition)
-from openday.accounts.service import AccountError
+from openday.accounts.permissions import in_scope_or_404, lab_staff_required, regulator_required
+from openday.core.errors import RuleError
+from openday.core.forms import put_on_form
+from openday.core.i18n import _
 from openday.extensions import db, limiter
 from openday.labs import service
 from openday.labs.blueprint import bp
-from openday.labs.forms import (ACTION_LABELS, STATUS_LABELS, LabDetailsForm, RegistrationForm,
+from openday.labs.forms import (ACTION_LABELS, LAB_STATUS_LABELS, LabDetailsForm, RegistrationForm,
                                 ReviewForm, StatusFilterForm)
 from openday.labs.models import Lab, LabStatus
-from openday.labs.service import LabError
-
-# Per address and generous: many applicants may sit behind one carrier-grade NAT.
-REGISTER_LIMIT = "60 per hour; 300 per day"
 
 
 def _register_limit() -> str:
-    return current_app.config.get("OPENDAY_REGISTER_LIMIT", REGISTER_LIMIT)
+    # Per address (config.from_env holds the generous default: many applicants share one NAT).
+    return current_app.config["OPENDAY_REGISTER_LIMIT"]
 
 
 # ---- registration --------------------------------------------------------------------------------
@@ -46,8 +42,8 @@ def register():
     if form.validate_on_submit():
         try:
             user = service.register_lab(form.application())
-        except (LabError, AccountError) as error:
-            form.add_error(error)
+        except RuleError as error:
+            form.form_errors.extend(put_on_form(form, error))
         else:
             accounts.sign_in(user)
             return redirect(url_for("labs.registered"))
@@ -76,8 +72,8 @@ def apply_again():
     if not refreshed and form.validate_on_submit():
         try:
             service.apply_again(lab, form.details())
-        except LabError as error:
-            form.add_error(error)
+        except RuleError as error:
+            form.form_errors.extend(put_on_form(form, error))
         else:
             flash(_("已重新提交，请等待所在省份监管部门审核。"), "success")
             return redirect(url_for("events.lab_dashboard"))
@@ -95,8 +91,8 @@ def colleagues():
         try:
             user = accounts.add_colleague(lab.id, form.email.data, form.password.data,
                                           form.name.data)
-        except AccountError as error:
-            getattr(form, error.field, form.email).errors.append(str(error.message))
+        except RuleError as error:
+            put_on_form(form, error, default="email")
         else:
             flash(_("已添加同事账号 %(email)s，请把初始密码告诉对方。", email=user.email), "success")
             return redirect(url_for("labs.colleagues"))
@@ -109,16 +105,10 @@ def colleagues():
 @regulator_required
 def regulator_labs():
     filters = StatusFilterForm(request.args)
-    status = filters.status.data if filters.status.data in (*STATUS_LABELS, "all") else "pending"
-    query = sa.select(Lab).where(scope_condition(Lab.province_adcode))
-    if status != "all":
-        query = query.where(Lab.status == status)
-    query = query.order_by(Lab.created_at, Lab.id)
-    page = db.paginate(query, page=accounts.page_number(request.args.get("page")), per_page=50,
-                       error_out=False)
-    counts = dict(db.session.execute(
-        sa.select(Lab.status, sa.func.count()).where(scope_condition(Lab.province_adcode))
-        .group_by(Lab.status)).all())
+    status = filters.status.data if filters.status.data in (*LAB_STATUS_LABELS, "all") else "pending"
+    scope = current_user.scope
+    page = service.regulator_labs(scope, status, accounts.page_number(request.args.get("page")))
+    counts = service.status_counts(scope)
     return render_template("labs/regulator_labs.html", page=page, status=status, filters=filters,
                            counts=counts)
 
@@ -126,17 +116,16 @@ def regulator_labs():
 @bp.route("/regulator/labs/<int:lab_id>", methods=["GET", "POST"])
 @regulator_required
 def regulator_lab(lab_id: int):
-    lab = in_scope_or_404(db.session.get(Lab, lab_id))
+    lab = in_scope_or_404(db.session.get(Lab, lab_id), "district_adcode")
     form = ReviewForm()
     if form.validate_on_submit():
         try:
             service.review(lab, form.action.data, form.reason.data)
-        except LabError as error:
-            target = form.reason if error.field == "reason" else form.action
-            target.errors = list(target.errors) + [str(error.message)]
+        except RuleError as error:
+            put_on_form(form, error, default="action")
         else:
             flash(_("已将“%(name)s”的状态改为：%(status)s", name=lab.name,
-                    status=STATUS_LABELS[lab.status]), "success")
+                    status=LAB_STATUS_LABELS[lab.status]), "success")
             return redirect(url_for("labs.regulator_lab", lab_id=lab.id))
     return render_template("labs/regulator_lab.html", lab=lab, form=form,
                            users=service.lab_users(lab), actions=service.allowed_actions(lab),

@@ -1,17 +1,18 @@
 """Notices: the regulator's form."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from openday.core.forms import strip
+from openday.core.i18n import _l
 from openday.forms import WithinCalendar
 
 
 class NoticeForm(FlaskForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题")), Length(max=120)],
-                        filters=[lambda s: s.strip() if s else s])
+                        filters=[strip])
     body = TextAreaField(_l("正文"), validators=[DataRequired(_l("请填写正文")),
                                                 Length(max=20000)],
                          render_kw={"rows": 10})

@@ -1,7 +1,8 @@
 """Notices: what regulators announce, newest first.
 
 A notice is national (``region_scope`` None) or for one province. A provincial regulator writes
-and manages only its province's notices; a national regulator or an admin manages all of them.
+and manages only its province's notices; a national regulator or an admin manages all of them;
+a regulator with any other scope (a city, or none) manages none.
 The body is Markdown (plain text is valid Markdown) rendered to HTML and then sanitised with nh3,
 so whatever a regulator pastes, a reader's page never runs a script. A notice with a future
 ``published_at`` is scheduled: invisible to the public until then.
@@ -13,13 +14,14 @@ from datetime import datetime
 import markdown
 import nh3
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from openday import clock
-from openday.accounts.models import NATIONAL, Role, User
+from openday.accounts.models import User
+from openday.core.errors import RuleError
+from openday.core.i18n import _l
 from openday.extensions import db
-from openday.geo.service import get_region, provinces
+from openday.geo.service import get_region, province_of, provinces
 from openday.notices.models import Notice
 
 # What a notice may contain after rendering: text structure and links, nothing active, no images
@@ -50,8 +52,9 @@ def latest_notices(limit: int = 5, region: str | None = None) -> list[Notice]:
     province's only."""
     query = db.select(Notice).where(_published())
     if region:
+        province = province_of(region)
         query = query.where(sa.or_(Notice.region_scope.is_(None),
-                                   Notice.region_scope == region[:2] + "0000"))
+                                   Notice.region_scope == (province.adcode if province else None)))
     return list(db.session.execute(
         query.order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).scalars())
 
@@ -70,36 +73,31 @@ def is_scheduled(notice: Notice) -> bool:
 
 # ---- who manages what --------------------------------------------------------------------------
 
-def _national(user: User) -> bool:
-    return user.role == Role.admin or (user.role == Role.regulator
-                                       and user.region_scope in (None, "", NATIONAL))
-
-
 def can_manage(user: User, notice: Notice) -> bool:
-    if _national(user):
-        return True
-    return bool(notice.region_scope) and user.role == Role.regulator and user.covers(
-        notice.region_scope)
+    scope = user.scope
+    return scope.national or (bool(notice.region_scope) and scope.covers(notice.region_scope))
 
 
 def manageable_notices(user: User, limit: int | None = None) -> list[Notice]:
     """The notices a regulator may edit, latest publish time first (scheduled ones lead)."""
-    query = db.select(Notice)
-    if not _national(user):
-        if user.role != Role.regulator or not user.region_scope:
-            return []
-        query = query.where(Notice.region_scope == user.region_scope[:2] + "0000")
-    query = query.order_by(Notice.published_at.desc(), Notice.id.desc())
+    scope = user.scope
+    if scope.empty:
+        return []
+    query = (db.select(Notice).where(scope.condition(Notice.region_scope))
+             .order_by(Notice.published_at.desc(), Notice.id.desc()))
     return list(db.session.execute(query.limit(limit) if limit else query).scalars())
 
 
 def scope_choices(user: User) -> list[tuple[str, str]]:
-    """Region scopes a regulator may publish to: "" is national."""
-    if _national(user):
+    """Region scopes a regulator may publish to: "" is national. Notices are national or for a
+    province, so a city's regulator (or one without a scope) has none."""
+    scope = user.scope
+    if scope.national:
         return [("", _l("全国"))] + [(p.adcode, p.name) for p in provinces()]
-    own = (user.region_scope or "")[:2] + "0000"
-    region = get_region(own)
-    return [(own, region.name if region else own)]
+    if scope.level != "province":
+        return []
+    region = get_region(scope.adcode)
+    return [(scope.adcode, region.name if region else scope.adcode)]
 
 
 def region_name(notice: Notice) -> str | None:
@@ -113,11 +111,13 @@ def region_name(notice: Notice) -> str | None:
 
 def save_notice(notice: Notice | None, author: User, *, title: str, body: str,
                 region_scope: str | None, published_at: datetime | None) -> Notice:
-    """Create (``notice`` None) or update a notice. The caller has checked the scope is the
-    author's (``scope_choices``); a missing publish time means now for a new notice and
-    unchanged for an existing one."""
-    if region_scope and not _national(author) and not author.covers(region_scope):
-        raise PermissionError("region outside the author's scope")
+    """Create (``notice`` None) or update a notice; a missing publish time means now for a new
+    notice and unchanged for an existing one. RuleError (403) when ``region_scope`` is not one of
+    the author's scope: national notices are for a national scope only."""
+    scope = author.scope
+    if not (scope.national or (region_scope and scope.covers(region_scope))):
+        raise RuleError.on("region_scope", _l("不能发布到您的监管范围以外"), code="forbidden",
+                           status=403)
     if notice is None:
         notice = Notice(author_id=author.id)
         db.session.add(notice)

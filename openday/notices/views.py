@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from openday import clock
 from openday.accounts.permissions import regulator_required
+from openday.core.errors import RuleError
+from openday.core.forms import put_on_form
 from openday.extensions import db
 from openday.notices import service
 from openday.notices.blueprint import bp
@@ -43,12 +45,17 @@ def _form(notice: Notice | None = None) -> NoticeForm:
     return form
 
 
-def _save(form: NoticeForm, notice: Notice | None) -> Notice:
+def _save(form: NoticeForm, notice: Notice | None) -> Notice | None:
+    """The saved notice, or None with the service's refusal on the form."""
     moment = form.published_at.data
-    return service.save_notice(
-        notice, current_user, title=form.title.data, body=form.body.data,
-        region_scope=form.region_scope.data or None,
-        published_at=moment.replace(tzinfo=clock.CHINA) if moment else None)
+    try:
+        return service.save_notice(
+            notice, current_user, title=form.title.data, body=form.body.data,
+            region_scope=form.region_scope.data or None,
+            published_at=moment.replace(tzinfo=clock.CHINA) if moment else None)
+    except RuleError as error:
+        put_on_form(form, error, default="region_scope")
+        return None
 
 
 def _managed_or_404(notice_id: int) -> Notice:
@@ -63,8 +70,7 @@ def _managed_or_404(notice_id: int) -> Notice:
 @regulator_required
 def manage():
     form = _form()
-    if form.validate_on_submit():
-        notice = _save(form, None)
+    if form.validate_on_submit() and (notice := _save(form, None)) is not None:
         flash(_("通知已定时发布。") if service.is_scheduled(notice) else _("通知已发布。"), "success")
         return redirect(url_for("notices.manage"))
     return render_template("notices/manage.html", form=form,
@@ -78,8 +84,7 @@ def manage():
 def edit(notice_id: int):
     notice = _managed_or_404(notice_id)
     form = _form(notice)
-    if form.validate_on_submit():
-        _save(form, notice)
+    if form.validate_on_submit() and _save(form, notice) is not None:
         flash(_("通知已保存。"), "success")
         return redirect(url_for("notices.manage"))
     return render_template("notices/edit.html", form=form, notice=notice,

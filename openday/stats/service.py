@@ -26,18 +26,20 @@ What counts (the campaign reports these figures, so the rules are spelled out on
 """
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context
-from flask_babel import gettext
 
 from openday import cache
-from openday.accounts.models import NATIONAL, Role, User
-from openday.events.kinds import N_, kind_name
+from openday.core.errors import RuleError
+from openday.core.i18n import N_, _
+from openday.core.scope import Scope
+from openday.events.kinds import kind_name
 from openday.events.models import Campaign, EventKind, Slot
 from openday.events.service import current_campaign
 from openday.extensions import db
@@ -48,31 +50,31 @@ GROUPINGS = ("province", "city", "kind", "date")
 T = TypeVar("T")
 
 
-def translate(msgid: str) -> str:
-    """The reader's language inside a request; the Chinese msgid elsewhere (commands, tests)."""
-    return gettext(msgid) if has_request_context() else msgid
-
-
 FIGURES = ("labs", "events", "slots", "capacity", "bookings", "people", "waitlisted",
            "checked_in", "walk_ins", "visits")
 ADDITIVE = ("slots", "capacity", "bookings", "people", "waitlisted", "checked_in", "walk_ins",
             "visits")
 
 
-class StatsError(ValueError):
-    """A request for totals that cannot be answered; ``field`` names the bad parameter."""
-
-    def __init__(self, field_name: str, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.field = field_name
-        self.message = message
-        self.code = code
+def _invalid(field_name: str, message: str) -> RuleError:
+    """A parameter of a request for totals that cannot be answered (HTTP 400)."""
+    return RuleError.on(field_name, message, status=400)
 
 
-class UnknownCampaign(StatsError):
-    def __init__(self, year: int | None) -> None:
-        super().__init__("campaign", f"no campaign for year {year}" if year else "no current campaign",
-                         code="not_found")
+def _bad_group_by() -> RuleError:
+    return _invalid("group_by", _("group_by 应为 province、city、kind 或 date。"))
+
+
+class UnknownCampaign(RuleError):
+    """No campaign of that year (or no current one): HTTP 404."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, year: int | None = None) -> None:
+        message = (_("%(year)s 年没有开放日活动。", year=year) if year
+                   else _("当前没有开放日活动。"))
+        super().__init__(message=message, fields={"campaign": message})
 
 
 @dataclass
@@ -128,35 +130,29 @@ class CampaignInfo:
 @dataclass
 class Report:
     campaign: CampaignInfo
-    region: str | None          # province adcode the figures are limited to, None: national
+    scope: Scope                # the region the figures are limited to
     kind: str | None
     group_by: str | None
     totals: Figures
     groups: list[Group] = field(default_factory=list)
 
+    @property
+    def region(self) -> str | None:
+        """The adcode of ``scope``; None for the whole country (and for no region at all)."""
+        return None if self.scope.national else self.scope.adcode
+
 
 # ---- scope -------------------------------------------------------------------------------------
 
-def scope_of(user: User) -> str | None:
-    """The province adcode a regulator is limited to; None for national regulators and admins."""
-    if user.role == Role.admin or user.region_scope in (None, "", NATIONAL):
-        return None
-    return user.region_scope[:2] + "0000"
-
-
-def province_key(adcode: str) -> str:
-    return adcode[:2] + "0000"
-
-
-def effective_region(scope: str | None, province: str | None) -> str | None:
-    """A province filter narrows the scope; it never widens it (StatsError when outside)."""
+def narrowed(scope: Scope, province: str | None) -> Scope:
+    """A reader's province filter within the caller's scope: it narrows, never widens (RuleError
+    400 for a code that is no province, 403 for one outside the scope)."""
     if not province:
         return scope
-    if get_region(province) is None or get_region(province).level != "province":
-        raise StatsError("province", "unknown province")
-    if scope and province_key(province) != province_key(scope):
-        raise StatsError("province", "province outside your scope", code="forbidden")
-    return province_key(province)
+    region = get_region(province)
+    if region is None or region.level != "province":
+        raise _invalid("province", _("province 应为省级行政区划代码，例如 430000。"))
+    return scope.narrow(region.adcode)
 
 
 # ---- campaigns ---------------------------------------------------------------------------------
@@ -224,15 +220,13 @@ def _group_key(group_by: str) -> sa.ColumnElement:
         return Slot.kind
     if group_by == "date":
         return beijing_date(db.session.get_bind().dialect.name)
-    raise StatsError("group_by", f"group_by must be one of {', '.join(GROUPINGS)}")
+    raise _bad_group_by()
 
 
-def _filtered(query: sa.Select, region: str | None, kind: str | None) -> sa.Select:
-    if region:
-        # A range on the adcode rather than LIKE, so an index on city_adcode can serve it.
-        prefix = region[:2]
-        query = query.where(Slot.city_adcode >= prefix + "0000",
-                            Slot.city_adcode < f"{int(prefix) + 1:02d}0000")
+def _filtered(query: sa.Select, region: Scope, kind: str | None) -> sa.Select:
+    if not region.national:
+        # A range on the adcode (Scope.condition), so an index on city_adcode can serve it.
+        query = query.where(region.condition(Slot.city_adcode))
     if kind:
         query = query.where(Slot.kind == kind)
     return query
@@ -242,7 +236,7 @@ def _check_kind(kind: str | None) -> str | None:
     if not kind:
         return None
     if kind not in EventKind.__members__:
-        raise StatsError("kind", "unknown kind")
+        raise _invalid("kind", _("kind 应为 tour、lecture、free_testing、quiz 或 training。"))
     return kind
 
 
@@ -253,14 +247,15 @@ def _roomy_sorts() -> None:
         db.session.execute(sa.text("SET LOCAL work_mem = '32MB'"))
 
 
-def totals(campaign: Campaign | CampaignInfo, region: str | None = None, kind: str | None = None) -> Figures:
+def totals(campaign: Campaign | CampaignInfo, region: Scope = Scope.EVERYWHERE,
+           kind: str | None = None) -> Figures:
     _roomy_sorts()
     query = _filtered(sa.select(*_aggregates()).where(Slot.campaign_id == campaign.id),
                       region, _check_kind(kind))
     return _figures(db.session.execute(query).one())
 
 
-def groups(campaign: Campaign | CampaignInfo, group_by: str, region: str | None = None,
+def groups(campaign: Campaign | CampaignInfo, group_by: str, region: Scope = Scope.EVERYWHERE,
            kind: str | None = None) -> list[Group]:
     """One aggregate query; groups in a stable order (adcode, kind code, date). A group with
     nothing to show (only draft events there) is left out."""
@@ -297,19 +292,20 @@ def group_name(group_by: str, key: str) -> str:
     return key
 
 
-def report(year: int | None = None, group_by: str | None = "province", scope: str | None = None,
-           province: str | None = None, kind: str | None = None) -> Report:
+def report(year: int | None = None, group_by: str | None = "province",
+           scope: Scope = Scope.EVERYWHERE, province: str | None = None,
+           kind: str | None = None) -> Report:
     """Totals of a campaign (default: the current one) within a scope, and one grouping of them.
 
-    ``scope`` is the caller's own limit (a provincial regulator's province, None for everything);
-    ``province`` and ``kind`` are filters chosen by the reader. Raises StatsError on bad input.
+    ``scope`` is the caller's own limit (a regulator's, Scope.EVERYWHERE for the public);
+    ``province`` and ``kind`` are filters chosen by the reader. Raises RuleError on bad input.
     """
     if group_by is not None and group_by not in GROUPINGS:
-        raise StatsError("group_by", f"group_by must be one of {', '.join(GROUPINGS)}")
+        raise _bad_group_by()
     kind = _check_kind(kind)
-    region = effective_region(scope, province)
+    region = narrowed(scope, province)
     campaign = find_campaign(year)
-    return Report(campaign=CampaignInfo.of(campaign), region=region, kind=kind, group_by=group_by,
+    return Report(campaign=CampaignInfo.of(campaign), scope=region, kind=kind, group_by=group_by,
                   totals=totals(campaign, region, kind),
                   groups=groups(campaign, group_by, region, kind) if group_by else [])
 
@@ -327,7 +323,7 @@ class Edition(Figures):
                 **super().as_dict()}
 
 
-def editions(region: str | None = None, kind: str | None = None) -> list[Edition]:
+def editions(region: Scope = Scope.EVERYWHERE, kind: str | None = None) -> list[Edition]:
     """The totals of every campaign side by side, newest first: one query grouped by campaign."""
     _roomy_sorts()
     query = _filtered(sa.select(Slot.campaign_id, *_aggregates()).group_by(Slot.campaign_id),
@@ -343,13 +339,25 @@ def editions(region: str | None = None, kind: str | None = None) -> list[Edition
 
 # ---- helpers for pages -------------------------------------------------------------------------
 
-def province_choices(scope: str | None) -> list[tuple[str, str]]:
-    """Provinces a reader may filter by: all of them, or just the one in a regulator's scope."""
+def province_choices(scope: Scope) -> list[tuple[str, str]]:
+    """Provinces a reader may filter by: all of them, the one of a provincial regulator's scope,
+    or none (a city's regulator reads its city; a regulator without a scope reads nothing)."""
     return [(p.adcode, p.name) for p in provinces()
-            if scope is None or p.adcode == province_key(scope)]
+            if scope.national or (scope.level == "province" and p.adcode == scope.adcode)]
 
 
-CSV_COLUMNS = ("key", "name", *FIGURES, "attendance_rate")
+# The columns of a grouped report, as the CSV and the API give them, with the CSV's headings.
+COLUMN_LABELS = {
+    "key": N_("代码"), "name": N_("名称"), "labs": N_("机构数"), "events": N_("活动数"),
+    "slots": N_("场次数"), "capacity": N_("可预约名额"), "bookings": N_("预约单数"),
+    "people": N_("预约人数"), "waitlisted": N_("候补单数"), "checked_in": N_("签到人数"),
+    "walk_ins": N_("现场参与人数"), "visits": N_("参与人次"), "attendance_rate": N_("到场率"),
+}
+GROUP_COLUMNS = tuple(COLUMN_LABELS)
+
+
+def csv_header() -> list[str]:
+    return [_(COLUMN_LABELS[column]) for column in GROUP_COLUMNS]
 
 
 def csv_rows(report_: Report) -> list[list]:
@@ -357,19 +365,29 @@ def csv_rows(report_: Report) -> list[list]:
     rows = []
     for group in report_.groups:
         data = group.as_dict()
-        rows.append([data[c] if data[c] is not None else "" for c in CSV_COLUMNS])
+        rows.append([data[c] if data[c] is not None else "" for c in GROUP_COLUMNS])
     total = report_.totals.as_dict()
-    rows.append(["", translate(N_("合计"))] + [total[c] if total[c] is not None else ""
-                                        for c in CSV_COLUMNS[2:]])
+    rows.append(["", _(N_("合计"))] + [total[c] if total[c] is not None else ""
+                                      for c in GROUP_COLUMNS[2:]])
     return rows
 
 
-def pending_labs(scope: str | None) -> int:
+def csv_document(report_: Report) -> str:
+    """The report as a CSV file: a BOM (so spreadsheet software reads the Chinese as UTF-8), the
+    header, the rows."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(csv_header())
+    writer.writerows(csv_rows(report_))
+    return buffer.getvalue()
+
+
+def pending_labs(scope: Scope) -> int:
     """Labs waiting for approval in a regulator's scope (the dashboard's call to action)."""
-    query = sa.select(sa.func.count(Lab.id)).where(Lab.status == LabStatus.pending)
-    if scope:
-        query = query.where(Lab.province_adcode == province_key(scope))
-    return db.session.execute(query).scalar_one()
+    return db.session.execute(
+        sa.select(sa.func.count(Lab.id))
+        .where(Lab.status == LabStatus.pending, scope.condition(Lab.district_adcode))).scalar_one()
 
 
 

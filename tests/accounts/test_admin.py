@@ -42,7 +42,7 @@ def test_admin_creates_a_provincial_regulator_who_sees_its_province(client, db, 
     assert response.status_code == 302
     regulator = db.session.execute(sa.select(User).where(User.email == "hunan@samr.example.cn")).scalar_one()
     assert (regulator.role, regulator.region_scope) == ("regulator", "430000")
-    assert regulator.covers("430104") and not regulator.covers("310104")
+    assert regulator.scope.covers("430104") and not regulator.scope.covers("310104")
 
 
 def test_admin_creates_a_national_regulator(client, db, admin):

@@ -143,13 +143,19 @@ class TestFailedLoginLimits:
         assert attempt(client, user.email, "guess").status_code == 200  # the fifth failure
         assert attempt(client, user.email, "guess").status_code == 429
 
-    def test_default_limits_are_tight_per_account_and_address_and_generous_elsewhere(self):
+    def test_default_limits_are_tight_per_account_and_address_and_generous_elsewhere(self, tmp_path,
+                                                                                    monkeypatch):
         from limits import parse_many
 
-        from openday.accounts.views import LOGIN_ACCOUNT_CEILING, LOGIN_ACCOUNT_LIMIT, LOGIN_ADDRESS_LIMIT
-        per_account_and_address = min(item.amount for item in parse_many(LOGIN_ACCOUNT_LIMIT))
-        per_address = min(item.amount for item in parse_many(LOGIN_ADDRESS_LIMIT))
-        per_account = min(item.amount for item in parse_many(LOGIN_ACCOUNT_CEILING))
+        from openday.config import from_env
+        for name in ("OPENDAY_LOGIN_ACCOUNT_LIMIT", "OPENDAY_LOGIN_ADDRESS_LIMIT",
+                     "OPENDAY_LOGIN_ACCOUNT_CEILING"):
+            monkeypatch.delenv(name, raising=False)
+        defaults = from_env(str(tmp_path))
+        per_account_and_address = min(
+            item.amount for item in parse_many(defaults["OPENDAY_LOGIN_ACCOUNT_LIMIT"]))
+        per_address = min(item.amount for item in parse_many(defaults["OPENDAY_LOGIN_ADDRESS_LIMIT"]))
+        per_account = min(item.amount for item in parse_many(defaults["OPENDAY_LOGIN_ACCOUNT_CEILING"]))
         assert per_account_and_address <= 10 < per_address
         # a handful of strangers' addresses at the tight limit still leave the owner room
         assert per_account > 5 * per_account_and_address

@@ -6,6 +6,7 @@ import math
 import pytest
 from geopy.distance import geodesic
 
+from openday.core.errors import RuleError
 from openday.geo import service
 from openday.geo.service import AmbiguousCity, GeoError, UnknownCity
 
@@ -83,10 +84,11 @@ def test_unknown_names_come_with_close_suggestions(text, expected):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "xyzzy", "999999", "香港"])
-def test_unknown_is_a_geo_error_and_a_value_error(text):
+def test_unknown_is_a_geo_error_and_a_rule_error(text):
     with pytest.raises(UnknownCity) as excinfo:
         service.resolve_city(text)
-    assert isinstance(excinfo.value, GeoError) and isinstance(excinfo.value, ValueError)
+    assert isinstance(excinfo.value, GeoError) and isinstance(excinfo.value, RuleError)
+    assert (excinfo.value.code, excinfo.value.status) == ("unknown_city", 404)
 
 
 def test_suggest_puts_cities_first_and_ignores_blank_queries():

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from openday.accounts.models import User
+from openday.core.errors import RuleError
 from openday.labs import service
 from openday.labs.models import Lab
 
@@ -187,11 +188,11 @@ def test_a_race_for_the_same_credit_code_is_a_field_error(app, db, registration,
         application = form.application()
     create_lab(credit_code="91350100M000100Y43")
     real = service.credit_code_taken
-    calls = iter([False])
+    calls = iter([False, False])  # validate_application's check, then the transaction's
     monkeypatch.setattr(service, "credit_code_taken", lambda code: next(calls, None) or real(code))
-    with pytest.raises(service.LabError) as error:
+    with pytest.raises(RuleError) as error:
         service.register_lab(application)
-    assert error.value.field == "credit_code"
+    assert list(error.value.fields) == ["credit_code"]
     assert counts() == (1, 0)
 
 

@@ -5,7 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from openday.stats import service
-from openday.stats.service import ADDITIVE, StatsError, UnknownCampaign
+from openday.core.errors import RuleError
+from openday.core.scope import Scope
+from openday.stats.service import ADDITIVE, UnknownCampaign
 from tests.stats.world import figures_from_tables
 
 
@@ -78,13 +80,14 @@ def test_days_are_beijing_days(db, world):
 
 
 def test_a_province_scope_sees_only_its_province(db, world):
-    hunan = service.report(group_by="city", scope="430000")
+    hunan = service.report(group_by="city", scope=Scope.parse("430000"))
     assert hunan.totals.as_dict() == figures_from_tables(db, world, province="430000")
     assert {g.key for g in hunan.groups} == {"430100", "430200"}
     # A provincial regulator choosing another province is refused, never shown it.
-    with pytest.raises(StatsError) as refused:
-        service.report(group_by="city", scope="430000", province="310000")
-    assert refused.value.field == "province"
+    with pytest.raises(RuleError) as refused:
+        service.report(group_by="city", scope=Scope.parse("430000"), province="310000")
+    assert list(refused.value.fields) == ["province"]
+    assert (refused.value.code, refused.value.status) == ("forbidden", 403)
 
 
 def test_a_province_filter_narrows_national_figures(db, world):
@@ -121,7 +124,7 @@ def test_editions_side_by_side(db, world):
     assert [e.year for e in editions] == [world.campaign.year, world.previous.year]
     assert editions[0].as_dict()["visits"] == service.report(group_by=None).totals.visits
     assert editions[1].visits == 10 and editions[1].edition == world.previous.edition
-    assert service.editions(region="310000")[1].visits == 0
+    assert service.editions(region=Scope.parse("310000"))[1].visits == 0
 
 
 def test_unknown_campaign_and_bad_parameters(db, world):
@@ -129,9 +132,10 @@ def test_unknown_campaign_and_bad_parameters(db, world):
         service.report(1999)
     for kwargs, name in (({"group_by": "lab"}, "group_by"), ({"kind": "party"}, "kind"),
                          ({"province": "999999"}, "province"), ({"province": "430100"}, "province")):
-        with pytest.raises(StatsError) as error:
+        with pytest.raises(RuleError) as error:
             service.report(**kwargs)
-        assert error.value.field == name
+        assert list(error.value.fields) == [name]
+        assert (error.value.code, error.value.status) == ("invalid", 400)
 
 
 def test_no_campaign_at_all(db):
@@ -161,7 +165,18 @@ def test_one_aggregate_query_per_grouping(db, world):
         assert "booking." not in statement and "FROM booking" not in statement
 
 
-def test_scope_of_users(create_user):
-    assert service.scope_of(create_user(role="admin")) is None
-    assert service.scope_of(create_user(role="regulator")) is None
-    assert service.scope_of(create_user(role="regulator", region_scope="430000")) == "430000"
+def test_a_city_scope_sees_only_its_city(db, world):
+    changsha = service.report(group_by="city", scope=Scope.parse("430100"))
+    assert [g.key for g in changsha.groups] == ["430100"] and changsha.region == "430100"
+    in_hunan = next(g for g in service.report(group_by="city", scope=Scope.parse("430000")).groups
+                    if g.key == "430100")
+    assert changsha.totals.as_dict() == {
+        k: v for k, v in in_hunan.as_dict().items() if k not in ("key", "name")}
+
+
+def test_no_scope_sees_nothing(db, world):
+    nothing = service.report(group_by="province", scope=Scope.NOTHING)
+    assert nothing.totals.as_dict() == {**{f: 0 for f in service.FIGURES}, "attendance_rate": None}
+    assert nothing.groups == []
+    assert service.pending_labs(Scope.NOTHING) == 0
+    assert service.province_choices(Scope.NOTHING) == []

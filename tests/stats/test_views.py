@@ -79,6 +79,16 @@ def test_csv_export_of_the_table(client, db, world, national):
     assert client.get("/regulator/stats.csv?group_by=lab").status_code == 400
 
 
+def test_csv_header_and_api_groups_have_the_same_columns(client, world, national):
+    header, first, *_rest = _csv(client.get("/regulator/stats.csv"))
+    assert header == [service.COLUMN_LABELS[c] for c in service.GROUP_COLUMNS]  # zh_Hans msgids
+    assert len(first) == len(header)
+    groups = client.get("/api/v1/stats").get_json()["groups"]
+    assert groups and all(set(group) == set(service.GROUP_COLUMNS) for group in groups)
+    # Every figure a group has is a column, and every column is one of a group's figures.
+    assert set(service.GROUP_COLUMNS) == set(service.Group().as_dict())
+
+
 def test_filters_for_campaign_province_and_kind(client, db, world, national):
     html = client.get(f"/regulator/stats?campaign={world.previous.year}").get_data(as_text=True)
     old = figures_from_tables(db, world, campaign=world.previous)
