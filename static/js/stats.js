@@ -4,10 +4,10 @@
    the accessible source of the figures.
 
    Running ECharts and drawing a chart each take a long main-thread task on a phone, and the charts
-   sit below the key figures, so the bundle (data-bundle on this script's tag) is fetched only once
-   the page has loaded, where it takes no bandwidth from the page itself, and run only when a chart
-   comes near the screen; each chart is drawn in a task of its own, so that taps and scrolling get
-   the thread between them. */
+   sit below the key figures, so the bundle (data-bundle on this script's tag) is run only when a
+   chart comes near the screen, and fetched ahead of that only once the page has loaded, where it
+   takes no bandwidth from the page itself; each chart is drawn in a task of its own, so that taps
+   and scrolling get the thread between them. */
 (function () {
   "use strict";
   var source = document.getElementById("stats-data");
