@@ -209,3 +209,34 @@ def check_page():
             messages.append(f"browser errors on {page.url}:\n  " + "\n  ".join(problems))
         assert not messages, "\n".join(messages)
     return check
+
+
+# ---- the stats pages' charts ---------------------------------------------------------------------
+
+@pytest.fixture
+def participation(create_lab, create_event, create_slot, book):
+    """Two cities' labs with slots and bookings: something for the charts."""
+    for name, city, district, kind in [("长沙海关技术中心", "430100", "430104", "tour"),
+                                       ("上海市质量监督检验技术研究院", "310100", "310115", "lecture")]:
+        lab = create_lab(name=name, city=city, district=district)
+        slot = create_slot(event=create_event(lab=lab, kind=kind), capacity=30)
+        for i in range(3):
+            book(slot, 2, name=f"市民{i}")
+
+
+def assert_charts_drawn_when_scrolled_to(page) -> None:
+    """On a stats page just opened: a chart box below the first screen is still empty (ECharts
+    runs only for charts near the screen), and every box holds ECharts' canvas once scrolled to."""
+    page.wait_for_load_state("load")
+    charts = page.locator(".chart")
+    assert charts.count() == 3
+    screen = page.viewport_size["height"]
+    below = [i for i in range(charts.count()) if charts.nth(i).bounding_box()["y"] >= screen]
+    assert below, "the date chart sits below the first screen on a phone and a desktop"
+    for i in below:
+        assert charts.nth(i).locator("canvas").count() == 0, charts.nth(i).get_attribute("id")
+    for i in range(charts.count()):
+        charts.nth(i).scroll_into_view_if_needed()
+        canvas = charts.nth(i).locator("canvas").first
+        canvas.wait_for(state="visible")
+        assert canvas.bounding_box()["width"] > 0

@@ -14,6 +14,8 @@ from openday.bookings.models import Booking
 from openday.events.models import Event, Slot
 from openday.labs.models import Lab
 
+from tests.browser.conftest import assert_charts_drawn_when_scrolled_to
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "journey-password-2026"
@@ -98,19 +100,6 @@ def test_lab_creates_an_event_with_two_slots_and_checks_a_booking_in(
     assert db.session.get(Lab, lab_id).status == "approved"
 
 
-@pytest.fixture
-def participation(create_lab, create_event, create_slot, book):
-    """Two cities' labs with slots and bookings, some checked in: something for the charts."""
-    from openday.bookings import staff
-    for name, city, district, kind in [("长沙海关技术中心", "430100", "430104", "tour"),
-                                       ("上海市质量监督检验技术研究院", "310100", "310115", "lecture")]:
-        lab = create_lab(name=name, city=city, district=district)
-        slot = create_slot(event=create_event(lab=lab, kind=kind), capacity=30)
-        for i in range(3):
-            book(slot, 2, name=f"市民{i}")
-    return staff
-
-
 def test_regulator_approves_a_lab_and_opens_the_totals_with_charts(
         live_server, page, shot, check_page, db, campaign, create_lab, create_user, participation):
     pending = create_lab(name="株洲市产商品质量检验检测中心", status="pending", city="430200", district="430202")
@@ -141,11 +130,7 @@ def test_regulator_approves_a_lab_and_opens_the_totals_with_charts(
     page.goto("/regulator/")
     page.get_by_role("link", name="查看统计").click()
     page.wait_for_url("**/regulator/stats*")
-    charts = page.locator(".chart")
-    assert charts.count() >= 3
-    for i in range(charts.count()):   # ECharts drew into every chart box
-        charts.nth(i).locator("canvas").first.wait_for(state="attached")
+    assert_charts_drawn_when_scrolled_to(page)
     assert "参与人次" in page.locator("main").inner_text()
-    page.wait_for_timeout(300)  # the charts' entry animation, for the screenshot
     shot(page, "5-stats")
     check_page(page)

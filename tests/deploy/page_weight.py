@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 LINKED = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*\bhref|img[^>]*\bsrc)="([^"]+)"[^>]*>')
 KEPT = re.compile(r'<link[^>]*rel="(?:stylesheet|icon|preload|modulepreload)"|<script|<img')
+# a bundle a page's script fetches once the page has loaded (ECharts on the stats pages)
+BUNDLE = re.compile(r'<script[^>]*\bdata-bundle="([^"]+)"')
 
 
 @dataclass
@@ -34,10 +36,12 @@ def first_visit(browser, path: str) -> Visit:
         import gzip
         html = gzip.decompress(html)
     assets, cache = {}, {}
-    for match in LINKED.finditer(html.decode()):
-        if not KEPT.match(match.group(0)) or not match.group(1).startswith("/"):
+    text = html.decode()
+    linked = [m.group(1) for m in LINKED.finditer(text) if KEPT.match(m.group(0))]
+    for url in linked + BUNDLE.findall(text):
+        if not url.startswith("/"):
             continue
-        url = match.group(1).replace("&amp;", "&")
+        url = url.replace("&amp;", "&")
         answer = browser.get(url)
         assert answer.status == 200, (url, answer.status)
         assets[url] = len(answer.body)
