@@ -47,7 +47,10 @@ def register_blueprints(app: Flask) -> None:
     from openday.health import bp as health_bp
 
     for name in BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(f"openday.{name}.blueprint").blueprint())
+        domain = importlib.import_module(f"openday.{name}.blueprint")
+        for module in domain.ROUTE_MODULES:  # each adds its routes to the domain's blueprint
+            importlib.import_module(module)
+        app.register_blueprint(domain.bp)
     app.register_blueprint(health_bp)
     # The JSON API uses no cookies, so there is no session to forge.
     csrf.exempt(importlib.import_module("openday.api.blueprint").bp)

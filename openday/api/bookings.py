@@ -8,7 +8,7 @@ from openday.api.slots import booking_json
 from openday.bookings import service
 from openday.bookings.models import CancelledBy
 from openday.bookings.ratelimit import token_guess_limit
-from openday.core.errors import RuleError, api_error, json_error
+from openday.core.errors import json_error
 from openday.core.phone import mask_phone
 from openday.events.search import iso
 
@@ -36,8 +36,5 @@ def cancel_booking(token: str):
     found = service.find_by_token(token)
     if found is None:
         return json_error("not_found", _("预约不存在。"), 404)
-    try:
-        service.cancel(found, by=CancelledBy.citizen)
-    except RuleError as exc:
-        return api_error(exc)
+    service.cancel(found, by=CancelledBy.citizen)
     return booking_detail(service.find_by_token(token))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from openday.api.blueprint import bp
 from openday.bookings import service
 from openday.bookings.ratelimit import booking_limits
-from openday.core.errors import RuleError, api_error, json_error
+from openday.core.errors import json_error
 from openday.events import search as search_service
 
 MAX_BODY = 8 * 1024  # a booking is four short fields; anything larger is not one
@@ -25,10 +25,7 @@ def booking_json(booking) -> dict:
 def slots():
     """Search: the same service as /search. 400 for bad parameters, 404 ``unknown_city`` (the
     closest names in ``fields.city``), 400 ``ambiguous_city`` (the candidates in ``fields.city``)."""
-    try:
-        result = search_service.search(search_service.parse_args(request.args))
-    except RuleError as exc:
-        return api_error(exc)
+    result = search_service.search(search_service.parse_args(request.args))
     return {"items": [search_service.slot_item(hit.slot, hit.distance_km) for hit in result.hits],
             "page": result.page, "per_page": result.per_page, "total": result.total}
 
@@ -60,10 +57,7 @@ def create_booking(slot_id: int):
     booking_request = service.BookingRequest(
         name=body.get("name"), phone=body.get("phone"), party_size=body.get("party_size"),
         consent=body.get("consent"))
-    try:
-        booking = service.book(slot_id, booking_request,
-                               idempotency_key=request.headers.get("Idempotency-Key"))
-    except RuleError as exc:
-        return api_error(exc)
+    booking = service.book(slot_id, booking_request,
+                           idempotency_key=request.headers.get("Idempotency-Key"))
     current_app.logger.info("booking on slot %s (%s)", slot_id, booking.receipt["status"])
     return booking.receipt, 201

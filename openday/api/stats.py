@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from openday.api.blueprint import bp
-from openday.core.errors import RuleError, api_error, json_error
+from openday.core.errors import json_error
 from openday.core.i18n import _
 from openday.core.scope import Scope
 from openday.extensions import limiter
@@ -28,12 +28,9 @@ def stats():
             return json_error("invalid", message, 400, {"campaign": message})
         year = int(raw_year)
     group_by = request.args.get("group_by", "").strip() or "province"
-    try:
-        report = service.cached(service.report, year, group_by, Scope.EVERYWHERE,
-                                request.args.get("province", "").strip() or None,
-                                request.args.get("kind", "").strip() or None)
-    except RuleError as error:  # a bad parameter (400), or no such campaign (404)
-        return api_error(error)
+    report = service.cached(service.report, year, group_by, Scope.EVERYWHERE,
+                            request.args.get("province", "").strip() or None,
+                            request.args.get("kind", "").strip() or None)
     campaign = report.campaign
     response = {
         "campaign": {"year": campaign.year, "edition": campaign.edition, "theme": campaign.theme,

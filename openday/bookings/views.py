@@ -20,13 +20,12 @@ from openday.bookings.forms import BookingForm, CancelForm
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.bookings.ratelimit import booking_limits, token_guess_limit
 from openday.core.db import Busy
-from openday.core.errors import RuleError, api_error
+from openday.core.errors import RuleError
 from openday.core.forms import put_on_form
 from openday.core.phone import mask_phone
 from openday.events.models import Event, Slot
 from openday.events.search import venue
 from openday.extensions import db
-from openday.web import wants_json
 
 # The browser's own bookings (SPEC §3) live in its session cookie, which is signed and HttpOnly:
 # their manage tokens, newest last, so a repeat from this browser is taken back to its booking.
@@ -36,15 +35,6 @@ SESSION_BOOKINGS_MAX = 20
 # (hashed) on the booking it makes: two taps on the button send the same one (the cookie the
 # first answer sets has not arrived yet), so the second is taken to the first one's booking.
 SESSION_SUBMISSION = "booking_submission"
-
-
-@bp.app_errorhandler(Busy)
-def busy(error: Busy):
-    """SQLITE_BUSY that outlasted the retries: a clear 503 with Retry-After, never a 500."""
-    if wants_json():
-        return api_error(error)
-    return render_template("errors/error.html", status=503, title=_("系统繁忙"),
-                           message=error.message), 503, {"Retry-After": str(error.retry_after)}
 
 
 def _public_slot_or_404(slot_id: int) -> Slot:

@@ -1,8 +1,6 @@
 """The events blueprint, its app-wide template helpers, and the modules of its routes."""
 from __future__ import annotations
 
-import importlib
-
 from flask import Blueprint
 
 from openday.events.forms import AUDIENCE_LABELS, EVENT_STATUS_LABELS, VENUE_LABELS
@@ -11,16 +9,10 @@ from openday.events.service import current_campaign
 
 bp = Blueprint("events", __name__)
 
-# Each module adds its routes to ``bp`` when imported; blueprint() imports them all.
+# Each module adds its routes to ``bp`` when imported; the app factory imports them all.
 ROUTE_MODULES = ("openday.events.views",
                  "openday.events.search_views")
 
-
-def blueprint() -> Blueprint:
-    """``bp`` with every route of its modules, ready to register."""
-    for name in ROUTE_MODULES:
-        importlib.import_module(name)
-    return bp
 
 
 bp.add_app_template_global(kind_name)

@@ -1,8 +1,6 @@
 """The labs blueprint, its app-wide template helpers, and the modules of its routes."""
 from __future__ import annotations
 
-import importlib
-
 from flask import Blueprint
 
 from openday.core.i18n import _
@@ -11,15 +9,9 @@ from openday.labs.forms import LAB_STATUS_LABELS, TESTING_FIELD_LABELS
 
 bp = Blueprint("labs", __name__)
 
-# Each module adds its routes to ``bp`` when imported; blueprint() imports them all.
+# Each module adds its routes to ``bp`` when imported; the app factory imports them all.
 ROUTE_MODULES = ("openday.labs.views",)
 
-
-def blueprint() -> Blueprint:
-    """``bp`` with every route of its modules, ready to register."""
-    for name in ROUTE_MODULES:
-        importlib.import_module(name)
-    return bp
 
 
 @bp.app_context_processor

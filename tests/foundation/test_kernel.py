@@ -19,9 +19,10 @@ from openday.core.errors import RuleError, api_error, json_error
 from openday.core.forms import put_on_form
 
 PACKAGE = Path(openday.__file__).parent
-# Errors that are not a rule saying no to someone: a database URL that cannot work stops the
-# process at start-up, before any request.
-NOT_RULES = {"openday.database.DatabaseConfigError"}
+# Errors that are not a rule saying no to someone, but a console line for the operator: a
+# database URL that cannot work stops the process at start-up, and a backup or restore that
+# cannot go on stops its command (a click error).
+NOT_RULES = {"openday.database.DatabaseConfigError", "openday.backup.BackupError"}
 
 
 def _openday_exceptions() -> list[type]:
@@ -181,9 +182,10 @@ def test_each_domain_blueprint_lists_its_route_modules():
 
     for name in BLUEPRINTS:
         module = importlib.import_module(f"openday.{name}.blueprint")
-        assert module.ROUTE_MODULES and module.blueprint() is module.bp
+        assert module.ROUTE_MODULES
         for route_module in module.ROUTE_MODULES:
             importlib.import_module(route_module)
+        assert module.bp.deferred_functions, f"{name}: its route modules added no route"
 
 
 def test_signals_are_connected_by_the_factory_not_by_imports(tmp_path):

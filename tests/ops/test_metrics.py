@@ -10,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from openday.bookings import service
+from openday.core.errors import RuleError
 
 ROUTE = "/events/<int:event_id>"
 
@@ -65,7 +66,7 @@ def test_bookings_are_counted_by_outcome(client, create_slot):
     def attempt(phone: str, party: int = 2, slot_id: int = slot.id):
         try:
             service.book(slot_id, service.BookingRequest("李四", phone, party, True))
-        except service.BookingError as exc:
+        except RuleError as exc:
             return exc.code
 
     attempt("13800000001")              # confirmed: the slot is full now
