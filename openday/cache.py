@@ -26,24 +26,19 @@ _stores: dict[str, dict[tuple, tuple[float, object]]] = {}
 _lock = threading.Lock()
 
 
-def seconds_for(setting: str, _default: int | None = None) -> int:
+def seconds_for(setting: str) -> int:
     """The setting's seconds (``config.from_env`` holds the default; 0 under TESTING unless a test
-    sets it). A setting the app lacks remembers nothing. ``_default`` is ignored: the older
-    callers still pass one."""
+    sets it). A setting the app lacks remembers nothing."""
     return int(current_app.config.get(setting) or 0)
 
 
-def remembered(setting: str, *args, per_locale: bool = True):
+def remembered(setting: str, compute: Callable[..., T], *args, per_locale: bool = True) -> T:
     """``compute(*args)``, remembered for ``seconds_for(setting)`` in this process:
     ``remembered(setting, compute, *args)``.
 
     The key holds the database, the function, its (hashable) arguments and, unless the answer
     does not depend on it, the reader's language.
     """
-    if args and not callable(args[0]):
-        args = args[1:]  # the older form, remembered(setting, default, compute, *args)
-    compute: Callable[..., T] = args[0]
-    args = args[1:]
     seconds = seconds_for(setting)
     if seconds <= 0:
         return compute(*args)

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from openday import clock
 from openday.accounts.models import LoginSession, Role, User
 from openday.audit import service as audit
+from openday.core.db import write_transaction
 from openday.core.errors import RuleError
 from openday.core.i18n import _l
 from openday.core.scope import Scope
@@ -98,19 +99,21 @@ def create_user(email: str, password: str, role: str, *, lab_id: int | None = No
         raise RuleError.on("region_scope", _l("请选择监管范围"))
     if email_taken(email):
         raise RuleError.on("email", _l("该邮箱已注册"))
-    user = User(email=email, role=role, lab_id=lab_id if role == Role.lab else None,
-                region_scope=region_scope if role == Role.regulator else None,
-                name=(name or "").strip()[:40])
-    user.set_password(password)
-    db.session.add(user)
-    try:
+    password_hash = generate_password_hash(password)  # slow: before the write lock, not under it
+
+    def add() -> User:
+        user = User(email=email, role=role, lab_id=lab_id if role == Role.lab else None,
+                    region_scope=region_scope if role == Role.regulator else None,
+                    name=(name or "").strip()[:40], password_hash=password_hash)
+        db.session.add(user)
         db.session.flush()
         audit.record("user.create", user, reason=f"{role} {user.region_scope or ''}")
-        db.session.commit()
+        return user
+
+    try:
+        return write_transaction(add)
     except sa.exc.IntegrityError:  # the same address registered a moment ago
-        db.session.rollback()
         raise RuleError.on("email", _l("该邮箱已注册")) from None
-    return user
 
 
 def add_colleague(lab_id: int, email: str, password: str, name: str = "") -> User:

@@ -391,7 +391,7 @@ def search(query: SearchQuery) -> SearchResult:
     a minute. So a list's "seats left" may be that many seconds old; the slot's own page and the
     booking itself always read the database.
     """
-    return cache.remembered(SEARCH_CACHE, 2, _search, query, per_locale=False)
+    return cache.remembered(SEARCH_CACHE, _search, query, per_locale=False)
 
 
 def _search(query: SearchQuery) -> SearchResult:

@@ -398,13 +398,13 @@ STATS_CACHE = "OPENDAY_STATS_CACHE_SECONDS"
 
 def cache_seconds() -> int:
     """``OPENDAY_STATS_CACHE_SECONDS`` (default 60; 0 under TESTING unless a test sets it)."""
-    return cache.seconds_for(STATS_CACHE, 60)
+    return cache.seconds_for(STATS_CACHE)
 
 
 def cached(compute: Callable[..., T], *args) -> T:
     """``compute(*args)``, remembered for ``cache_seconds()`` per process (``openday.cache``):
     figures a minute old are fine for totals. The service functions themselves never cache."""
-    return cache.remembered(STATS_CACHE, 60, compute, *args)
+    return cache.remembered(STATS_CACHE, compute, *args)
 
 
 def clear_cache() -> None:
