@@ -132,17 +132,39 @@ def manage(token: str):
     active = booking.status != BookingStatus.cancelled
     can_cancel = active and service.cancel_refusal(booking, slot) is None
     checkin = service.checkin_url(booking)
-    response = make_response(render_template(
+    # Only a confirmed booking gets in: a waitlisted one is shown no entry QR nor calendar link.
+    confirmed = booking.status == BookingStatus.confirmed
+    return _private(make_response(render_template(
         "bookings/manage.html", booking=booking, slot=slot, event=slot.event,
-        position=service.waitlist_position(booking), qr=_qr_svg(checkin) if active else None,
+        position=service.waitlist_position(booking), qr=_qr_svg(checkin) if confirmed else None,
         checkin_url=checkin, manage_url=service.manage_url(booking), can_cancel=can_cancel,
-        cancel_form=CancelForm(), venue=venue(slot.event),
+        venue=venue(slot.event),
         cancelled_by_lab=booking.cancelled_by in (CancelledBy.lab, CancelledBy.event),
-        phone=mask_phone(booking.phone)))
+        phone=mask_phone(booking.phone))))
+
+
+def _private(response):
     # The URL is the secret: keep it out of shared caches and other sites' Referer headers.
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/bookings/<token>/cancel")
+@token_guess_limit
+def confirm_cancel(token: str):
+    """Asks before cancelling, without JavaScript: the confirm button posts to ``cancel``."""
+    booking = _booking_or_404(token)
+    slot = db.session.execute(
+        sa.select(Slot).where(Slot.id == booking.slot_id)
+        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
+    can_cancel = (booking.status != BookingStatus.cancelled
+                  and service.cancel_refusal(booking, slot) is None)
+    if not can_cancel:
+        return redirect(url_for("bookings.manage", token=token), 303)
+    return _private(make_response(render_template(
+        "bookings/cancel.html", booking=booking, slot=slot, event=slot.event,
+        cancel_form=CancelForm(), venue=venue(slot.event))))
 
 
 @bp.post("/bookings/<token>")

@@ -1,5 +1,6 @@
 """A citizen, on a phone and on a desktop: types 長沙 on the home page, opens an event, books two
-seats, sees the code, the QR and the calendar link, and cancels. axe-core runs on every page."""
+seats, sees the code, the QR and the calendar link, and cancels after confirming. axe-core runs
+on every page."""
 from __future__ import annotations
 
 import re
@@ -71,10 +72,17 @@ def test_citizen_finds_books_and_cancels(live_server, page, shot, check_page, ch
     db.session.rollback()  # a fresh snapshot: the server wrote in its own connection
     assert db.session.get(Slot, slot_id).seats_taken == 2
 
-    page.get_by_role("button", name="取消预约").click()
-    page.wait_for_load_state("load")
+    page.get_by_role("link", name="取消预约").click()
+    page.wait_for_url(re.compile(r"/bookings/[A-Za-z0-9_\-]{40,}/cancel$"))
+    assert "此操作不可撤销" in page.locator("main").inner_text()
+    shot(page, "5-confirm-cancel")
+    check_page(page)
+    db.session.rollback()
+    assert db.session.get(Slot, slot_id).seats_taken == 2  # asking changed nothing
+    page.get_by_role("button", name="确认取消").click()
+    page.wait_for_url(re.compile(r"/bookings/[A-Za-z0-9_\-]{40,}$"))
     assert "您已取消此预约" in page.locator("main").inner_text()
-    shot(page, "5-cancelled")
+    shot(page, "6-cancelled")
     check_page(page)
     db.session.rollback()  # a fresh snapshot: the server wrote in its own connection
     booking = db.session.execute(sa.select(Booking).where(Booking.code == code)).scalar_one()
