@@ -114,6 +114,12 @@ def _booking_or_404(token: str) -> Booking:
     return booking
 
 
+def _slot_of(booking: Booking) -> Slot:
+    return db.session.execute(
+        sa.select(Slot).where(Slot.id == booking.slot_id)
+        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
+
+
 def _qr_svg(url: str) -> Markup:
     # Generated here from our own URL (no user input reaches it), so it is safe to inline.
     svg = segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff",
@@ -126,9 +132,7 @@ def _qr_svg(url: str) -> Markup:
 def manage(token: str):
     """The confirmation page, which is also where a booking is managed (SPEC §5)."""
     booking = _booking_or_404(token)
-    slot = db.session.execute(
-        sa.select(Slot).where(Slot.id == booking.slot_id)
-        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
+    slot = _slot_of(booking)
     active = booking.status != BookingStatus.cancelled
     can_cancel = active and service.cancel_refusal(booking, slot) is None
     checkin = service.checkin_url(booking)
@@ -155,9 +159,7 @@ def _private(response):
 def confirm_cancel(token: str):
     """Asks before cancelling, without JavaScript: the confirm button posts to ``cancel``."""
     booking = _booking_or_404(token)
-    slot = db.session.execute(
-        sa.select(Slot).where(Slot.id == booking.slot_id)
-        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
+    slot = _slot_of(booking)
     can_cancel = (booking.status != BookingStatus.cancelled
                   and service.cancel_refusal(booking, slot) is None)
     if not can_cancel:
@@ -190,9 +192,7 @@ def cancel(token: str):
 @token_guess_limit
 def calendar(token: str):
     booking = _booking_or_404(token)
-    slot = db.session.execute(
-        sa.select(Slot).where(Slot.id == booking.slot_id)
-        .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
+    slot = _slot_of(booking)
     event = slot.event
     # Calendar files get forwarded, synced to shared calendars and published; the manage link is a
     # bearer secret (whoever holds it may cancel), so it stays out, as pretix keeps its secret

@@ -87,3 +87,24 @@ def test_citizen_finds_books_and_cancels(live_server, page, shot, check_page, ch
     db.session.rollback()  # a fresh snapshot: the server wrote in its own connection
     booking = db.session.execute(sa.select(Booking).where(Booking.code == code)).scalar_one()
     assert booking.status == "cancelled" and db.session.get(Slot, slot_id).seats_taken == 0
+
+
+def test_waitlisted_citizen_waits_then_gets_the_qr(live_server, page, shot, check_page, create_slot,
+                                                    book, db):
+    from openday.bookings import service
+    from openday.bookings.models import CancelledBy
+    slot = create_slot(capacity=1, max_party=1)
+    first, waiting = book(slot), book(slot)
+    page.goto(f"/bookings/{waiting.manage_token}")
+    main = page.locator("main").inner_text()
+    assert "当前排在候补第 1 位" in main and "递补结果会显示在这里" in main
+    assert page.locator(".qr svg").count() == 0
+    assert page.get_by_role("link", name=re.compile(r"\.ics")).count() == 0
+    shot(page, "waitlisted")
+    check_page(page)
+
+    service.cancel(first, by=CancelledBy.citizen)
+    page.reload()
+    assert page.locator(".qr svg").is_visible()
+    assert page.get_by_role("link", name=re.compile(r"\.ics")).is_visible()
+    assert "候补名单" not in page.locator("main").inner_text()
