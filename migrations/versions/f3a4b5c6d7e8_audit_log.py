@@ -5,7 +5,8 @@ Revises: e2f3a4b5c6d7
 Create Date: 2026-12-01 09:00:00
 
 The table refuses UPDATE and DELETE by trigger on both databases (the same statements the
-model runs after ``create_all``).
+model runs after ``create_all``). They are written out here rather than imported from the model:
+a migration must keep creating what it created, whatever the model says later.
 """
 import sqlalchemy as sa
 from alembic import op
