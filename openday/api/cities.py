@@ -6,16 +6,19 @@ from flask import request
 from openday.api.blueprint import bp
 from openday.core.errors import json_error
 from openday.core.i18n import _
-from openday.geo import service
+from openday.geo import names, service
 from openday.geo.models import Region
 
 MAX_LIMIT = 50
 
 
 def city_json(region: Region) -> dict:
+    """A city or district, named in the language ``Accept-Language`` asks for (zh-Hant, zh-TW
+    and zh-HK: 長沙市; en: Changsha; else 长沙市)."""
+    locale = names.current_locale()
     province = service.province_of(region.adcode)
-    return {"adcode": region.adcode, "name": region.name,
-            "province": province.name if province else None,
+    return {"adcode": region.adcode, "name": names.display_name(region, locale),
+            "province": names.display_name(province, locale) if province else None,
             "lat": region.lat, "lon": region.lon}
 
 
@@ -38,7 +41,7 @@ def cities():
     except service.UnknownCity as exc:
         if exc.suggestions:
             message = _("未知的省份：%(province)s。您是不是要找：%(names)s？",
-                        province=province, names="、".join(r.name for r in exc.suggestions))
+                        province=province, names=_listed(exc.suggestions))
         else:
             message = _("未知的省份：%(province)s。", province=province)
         return json_error("unknown_province", message, 400, {"province": message})
@@ -47,8 +50,15 @@ def cities():
     close = service.closest_names(q, province=province)
     if close:
         message = _("没有名为“%(q)s”的城市。您是不是要找：%(names)s？", q=q,
-                    names="、".join(service.full_name(r) for r in close))
+                    names=_listed(close, full=True))
     else:
         message = _("没有名为“%(q)s”的城市。", q=q)
     # The names go in the message, not a new key: the error object keeps SPEC §6's shape.
     return json_error("unknown_city", message, 404, {"q": message})
+
+
+def _listed(regions: list[Region], full: bool = False) -> str:
+    """Places named in a message, in the reader's language."""
+    locale = names.current_locale()
+    name = names.display_full_name if full else names.display_name
+    return ("; " if locale == "en" else "、").join(name(r, locale) for r in regions)

@@ -24,6 +24,7 @@ from openday.core.i18n import _
 from openday.events.models import Event, EventKind, Slot, public_condition, public_status
 from openday.extensions import db
 from openday.geo import service as geo
+from openday.geo.names import current_locale, display_name
 from openday.labs.models import Lab, LabStatus
 
 DEFAULT_PER_PAGE = 20
@@ -124,6 +125,7 @@ class SearchResult:
     per_page: int
     city: Any = None          # geo Region of the city searched, if any
     district: Any = None      # geo Region of the district, if any
+    province: Any = None      # geo Region of the province, when a whole province is searched
     point: tuple[float, float] | None = None
     radius_km: float | None = None
     query: SearchQuery = field(default_factory=SearchQuery)
@@ -235,33 +237,50 @@ def _resolve_city(text: str):
         raise SearchError("ambiguous_city", _("“%(city)s”对应多个地区，请选择一个。", city=text),
                           {"city": names}, suggestions=exc.candidates) from None
     except geo.UnknownCity as exc:
+        province = _province_named(text)
+        if province is not None:
+            return province
         names = [r.name for r in exc.suggestions]
         raise SearchError("unknown_city", _("没有找到城市“%(city)s”。", city=text),
                           {"city": names}, 404, suggestions=exc.suggestions) from None
 
 
+def _province_named(text: str):
+    """The province ``text`` names (湖南, 湖南省, Hunan, Tibet, 430000), or None: a province in
+    the city box searches the whole of it (SPEC §4)."""
+    try:
+        return geo.resolve_province(text)
+    except geo.GeoError:
+        return None
+
+
 def _places(query: SearchQuery):
-    """(city, district) regions named by the query; either may be None."""
-    city = district = None
+    """(province, city, district) regions named by the query; any may be None. A province only
+    when the city box names one and no city."""
+    province = city = district = None
     if query.city:
         region = _resolve_city(query.city)
         if region.level == "district":
             district, city = region, geo.city_of(region.adcode)
+        elif region.level == "province":
+            province = region
         else:
             city = region
     if query.district:
         text = query.district
         region = geo.get_region(text) if text.isdigit() else None
+        within = city.province_adcode if city else province.adcode if province else None
         if region is None and not text.isdigit():
             try:
-                region = geo.resolve_city(text, province=city.province_adcode if city else None)
+                region = geo.resolve_city(text, province=within)
             except geo.GeoError:
                 region = None
         if region is None or region.level != "district" or (
-                city is not None and geo.city_of(region.adcode).adcode != city.adcode):
+                city is not None and geo.city_of(region.adcode).adcode != city.adcode) or (
+                province is not None and region.province_adcode != province.adcode):
             raise SearchError("invalid", _("搜索条件有误。"), {"district": _("未知的区县。")})
-        district, city = region, geo.city_of(region.adcode)
-    return city, district
+        district, city, province = region, geo.city_of(region.adcode), None
+    return province, city, district
 
 
 # ---- the search ----------------------------------------------------------------------------------
@@ -272,13 +291,17 @@ def _like_pattern(term: str) -> str:
 
 
 def _filters(query: SearchQuery, city, district, now: datetime,
-             joined: bool = False) -> tuple[list, bool]:
+             joined: bool = False, province=None) -> tuple[list, bool]:
     """(conditions, whether they need Event and Lab joined). Most searches filter on the slot's
     own copies (city, kind, listed, time), which its indexes answer without touching events or
     labs: ``listed`` already covers the lab's approval (kept in step by the events service)."""
     conditions = [Slot.listed == sa.true(), Slot.starts_at > now]
     if city is not None:
         conditions.append(Slot.city_adcode == city.adcode)
+    if province is not None:
+        # its cities' adcodes, PP0000 < code < (PP+1)0000: a range the city index answers
+        conditions += [Slot.city_adcode > province.adcode,
+                       Slot.city_adcode < f"{int(province.adcode[:2]) + 1:02d}0000"]
     if district is not None:
         conditions.append(Event.district_adcode == district.adcode)
         joined = True
@@ -395,13 +418,13 @@ def search(query: SearchQuery) -> SearchResult:
 
 
 def _search(query: SearchQuery) -> SearchResult:
-    city, district = _places(query)
+    province, city, district = _places(query)
     point: tuple[float, float] | None = None
     radius = query.radius_km
     if query.lat is not None and query.lon is not None:
         point = (query.lat, query.lon)
     elif radius is not None:
-        place = district or city
+        place = district or city or province
         if place is None:
             raise SearchError("invalid", _("搜索条件有误。"),
                               {"lat": _("按距离搜索需要位置或城市。")})
@@ -409,10 +432,12 @@ def _search(query: SearchQuery) -> SearchResult:
     if point is not None and radius is None:
         radius = DEFAULT_RADIUS_KM
 
-    conditions, joined = _filters(query, city, district, clock.now(), joined=point is not None)
+    conditions, joined = _filters(query, city, district, clock.now(), joined=point is not None,
+                                  province=province)
     offset = (query.page - 1) * query.per_page
     result = SearchResult(hits=[], total=0, page=query.page, per_page=query.per_page, city=city,
-                          district=district, point=point, radius_km=radius, query=query)
+                          district=district, province=province, point=point, radius_km=radius,
+                          query=query)
     if point is None:
         result.total = db.session.execute(
             _from(sa.select(sa.func.count()).select_from(Slot), joined)
@@ -469,7 +494,8 @@ def slot_item(listing: Listing, distance_km: float | None = None) -> dict:
         "title": listing.title,
         "kind": listing.kind,
         "lab": {"id": listing.lab_id, "name": listing.lab_name},
-        "city": {"adcode": listing.city_adcode, "name": region.name if region else ""},
+        "city": {"adcode": listing.city_adcode,
+                 "name": display_name(region, current_locale()) if region else ""},
         "venue": listing.venue,
         "starts_at": iso(listing.starts_at),
         "ends_at": iso(listing.ends_at),

@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from openday.events import search as search_service
 from openday.events.blueprint import bp
-from openday.geo import service as geo
+from openday.geo.names import place_name
 from openday.web import remembered_macro
 
 PAGE_ARGS = ("city", "district", "kind", "date_from", "date_to", "q", "available", "lat", "lon",
@@ -56,7 +56,7 @@ def search():
         query = None
     suggestions = []
     if error is not None and error.suggestions:
-        suggestions = [(geo.full_name(region), _url_with(city=region.adcode, page=None))
+        suggestions = [(place_name(region, full=True), _url_with(city=region.adcode, page=None))
                        for region in error.suggestions]
     status = 200 if error is None or error.code in ("unknown_city", "ambiguous_city") else 400
     response = make_response(render_template(

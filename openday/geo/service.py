@@ -17,23 +17,29 @@ Matching, in one place for search, the API and forms:
 from __future__ import annotations
 
 import csv
+import bisect
 import functools
 import math
 import re
 import threading
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
 from geopy.distance import geodesic
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from openday.core.errors import RuleError
+from openday.geo.exonyms import ALIASES
 from openday.geo.models import MUNICIPALITIES, Level, Region, stem_length
 
 __all__ = [
     "AmbiguousCity", "GeoError", "UnknownCity", "bounding_box", "children", "city_of",
     "closest_names",
-    "distance_km", "full_name", "get_region", "lineage", "province_of", "provinces", "regions",
+    "distance_km", "full_name", "get_region", "lineage", "load", "province_of", "provinces",
+    "regions",
     "resolve_city", "resolve_province", "suggest_cities",
 ]
 
@@ -74,6 +80,8 @@ class AmbiguousCity(GeoError):
 _LEVEL_RANK: dict[Level, int] = {"city": 0, "district": 1, "province": 2}
 _SEPARATORS = re.compile(r"[\s'’‘`·・\-_.,，。()（）]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# "Changsha City", "Hunan Province": the English generic word adds nothing to the pinyin.
+_ENGLISH_GENERIC = re.compile(r"(?<=[a-z])(city|province)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,23 +98,150 @@ class _Keys:
     # district's (天津's 河北区, 乌海's 海南区) or one cut out of an autonomous area's name
     # (海南藏族自治州, 河南蒙古族自治县). It only suggests; 吉林 (a city) still resolves.
     weak: bool
+    # English names people type (exonyms.ALIASES, normalised: "urumqi", "innermongolia"),
+    # matched like the full pinyin; and the English name pages show where it is not already the
+    # pinyin ("yueludistrict", "yanbiankoreanautonomousprefecture"), matched like a short name.
+    aliases: tuple[str, ...] = ()
+    english: tuple[str, ...] = ()
 
 
 def _keys(region: Region, province_stems: frozenset[str]) -> _Keys:
+    from openday.geo.names import english_name
+
     n = stem_length(region.name)
     syllables = region.pinyin.split()
     stem = region.name[:n]
     weak = (stem in province_stems and region.level != "province"
             and (region.level == "district" or n != stem_length(region.name, cut_peoples=False)))
+    pinyin, pinyin_stem = "".join(syllables), "".join(syllables[:n])
+    aliases = tuple(dict.fromkeys(_normalize(a)[1] for a in ALIASES.get(region.adcode, ())))
+    english = _normalize(english_name(region))[1]
     return _Keys(
         region=region,
         names=tuple(dict.fromkeys((region.name, region.name_hant))),
         stems=tuple(dict.fromkeys((stem, region.name_hant[:n]))),
-        pinyin="".join(syllables),
-        pinyin_stem="".join(syllables[:n]),
+        pinyin=pinyin,
+        pinyin_stem=pinyin_stem,
         boundaries=frozenset(len("".join(syllables[:i])) for i in range(1, len(syllables) + 1)),
         weak=weak,
+        aliases=aliases,
+        english=() if english in (pinyin, pinyin_stem, *aliases) else (english,),
     )
+
+
+class _Index:
+    """What a query can match, arranged once from the gazetteer so that a look-up is a few dict
+    reads and binary searches rather than a scan of 3,200 regions.
+
+    The tiers are ``_exact_tier`` and ``_partial_tier``'s (tests hold the two to the same
+    answers): exact strings in dicts (full names, short names apart, pinyin, English names);
+    prefixes by binary search in sorted lists of the names, the pinyin and the English names;
+    Chinese substrings through the regions holding each character."""
+
+    def __init__(self, place_keys: list[_Keys], province_keys: list[_Keys],
+                 children: dict[str, list[Region]]) -> None:
+        self.keys = {keys.region.adcode: keys for keys in place_keys}
+        self.levels = {code: _LEVEL_RANK[keys.region.level] for code, keys in self.keys.items()}
+        self.exact: dict[str, dict[str, dict[str, int]]] = {"zh": {}, "pinyin": {}}
+        self.stems: dict[str, list[str]] = {}     # short name → regions (tier 1)
+        self.chars: dict[str, set[str]] = {}      # character → regions whose names hold it
+        names: list[tuple[str, str]] = []          # (name, adcode), sorted: prefixes are tier 3
+        words: list[tuple[str, str, bool]] = []    # (pinyin or English, adcode, is pinyin)
+
+        def add(kind: str, key: str, code: str, tier: int) -> None:
+            found = self.exact[kind].setdefault(key, {})
+            found[code] = min(tier, found.get(code, tier))
+
+        for keys in place_keys:
+            code = keys.region.adcode
+            for name in keys.names:
+                add("zh", name, code, 0)
+                names.append((name, code))
+                for char in name:
+                    self.chars.setdefault(char, set()).add(code)
+            for stem in keys.stems:
+                if keys.weak:
+                    add("zh", stem, code, 3)  # a weak stem: 海南 still suggests 海南藏族自治州
+                else:
+                    self.stems.setdefault(stem, []).append(code)
+            add("pinyin", keys.pinyin, code, 0)
+            if not keys.weak:
+                add("pinyin", keys.pinyin_stem, code, 1)
+            words.append((keys.pinyin, code, True))
+            for alias in keys.aliases:
+                add("pinyin", alias, code, 0)
+                words.append((alias, code, False))
+            for english in keys.english:
+                add("pinyin", english, code, 1)
+                words.append((english, code, False))
+        self.names = sorted(names)
+        self.words = sorted(words)
+        # provinces: what exactly names each (tier 0/1), and its cities as tier-2 suggestions
+        self.provinces: dict[str, dict[str, list[tuple[int, str]]]] = {"zh": {}, "pinyin": {}}
+        for keys in province_keys:
+            code = keys.region.adcode
+            for kind, tiers in (("zh", [(0, k) for k in keys.names] + [(1, k) for k in keys.stems]),
+                                ("pinyin", [(0, keys.pinyin), (1, keys.pinyin_stem)]
+                                 + [(0, a) for a in keys.aliases]
+                                 + [(1, e) for e in keys.english])):
+                for tier, key in tiers:
+                    self.provinces[kind].setdefault(key, []).append((tier, code))
+        self.province_cities = {keys.region.adcode: [c.adcode for c in
+                                                     children.get(keys.region.adcode, [])]
+                                for keys in province_keys}
+
+    def exact_provinces(self, kind: str, q: str) -> list[tuple[int, str]]:
+        """(tier, adcode) of the provinces q names exactly, best first."""
+        found = list(self.provinces.get(kind, {}).get(q, ()))
+        if kind == "zh" and (stem := _query_stem(q)) != q:
+            found += [(1, code) for tier, code in self.provinces["zh"].get(stem, ()) if tier == 1]
+        best: dict[str, int] = {}
+        for tier, code in found:
+            best[code] = min(tier, best.get(code, tier))
+        return sorted((tier, code) for code, tier in best.items())
+
+    def tiers(self, kind: str, q: str, exact_only: bool = False) -> dict[str, int]:
+        """adcode → best tier of every city and district q matches (exactly, if asked)."""
+        found: dict[str, int] = {}
+
+        def offer(code: str, tier: int) -> None:
+            if tier < found.get(code, 99):
+                found[code] = tier
+
+        for code, tier in self.exact.get(kind, {}).get(q, {}).items():
+            if tier <= 1 or not exact_only:
+                offer(code, tier)
+        if kind == "zh":
+            for stem in {q, _query_stem(q)}:
+                for code in self.stems.get(stem, ()):
+                    offer(code, 1)
+        if exact_only or kind not in ("zh", "pinyin"):
+            return found
+        if kind == "zh":
+            for _name, code in self._prefixed(self.names, q):
+                offer(code, 3)
+            if len(q) >= 2:
+                holders = min((self.chars.get(char, set()) for char in set(q)), key=len)
+                for code in holders:
+                    if code not in found and any(q in n for n in self.keys[code].names):
+                        found[code] = 5
+        else:
+            for _word, code, is_pinyin in self._prefixed(self.words, q):
+                offer(code, 3 if is_pinyin and len(q) in self.keys[code].boundaries else 4)
+        for _tier, province in self.exact_provinces(kind, q):
+            for code in self.province_cities[province]:
+                offer(code, 2)
+        return found
+
+    @staticmethod
+    def _prefixed(items: list[tuple], q: str) -> list[tuple]:
+        """The items of a sorted list whose first element starts with q."""
+        start = bisect.bisect_left(items, (q,))
+        end = bisect.bisect_left(items, (q + "\U0010ffff",), start)
+        return items[start:end]
+
+    def ranked(self, found: dict[str, int]) -> list[tuple[int, int, str]]:
+        return sorted((tier, self.levels[code], code) for code, tier in found.items())
 
 
 class _Gazetteer:
@@ -124,6 +259,36 @@ class _Gazetteer:
         self.province_keys = [_keys(p, province_stems) for p in self.provinces]
         # Cities and districts only: a province is never an answer to "which city".
         self.place_keys = [_keys(r, province_stems) for r in regions if r.level != "province"]
+        self.index = _Index(self.place_keys, self.province_keys, self.children)
+        self.typos = _Typos(self.place_keys)
+
+
+class _Typos:
+    """The strings an edit-distance guess compares a query with, flat for rapidfuzz, and how each
+    Chinese character of the gazetteer reads (to put a misspelling that sounds right first)."""
+
+    def __init__(self, place_keys: list[_Keys]) -> None:
+        self.targets: dict[str, list[str]] = {"zh": [], "pinyin": []}
+        self.owners: dict[str, list[_Keys]] = {"zh": [], "pinyin": []}
+        readings: dict[str, Counter] = {}
+        for keys in place_keys:
+            for kind, strings in (("zh", dict.fromkeys(keys.stems + keys.names)),
+                                  ("pinyin", dict.fromkeys((keys.pinyin_stem, keys.pinyin)
+                                                           + keys.aliases))):
+                for text in strings:
+                    self.targets[kind].append(text)
+                    self.owners[kind].append(keys)
+            for char, syllable in zip(keys.region.name, keys.region.pinyin.split()):
+                readings.setdefault(char, Counter())[syllable] += 1
+            for char, syllable in zip(keys.region.name_hant, keys.region.pinyin.split()):
+                readings.setdefault(char, Counter())[syllable] += 1
+        self.reading = {char: counts.most_common(1)[0][0] for char, counts in readings.items()}
+
+    def sound(self, text: str) -> str:
+        """Chinese text as pinyin, as the gazetteer's names read each character (长莎 →
+        changsha, since 莎车 reads sha); "" if a character is in no name."""
+        syllables = [self.reading.get(char) for char in text]
+        return "" if None in syllables else "".join(syllables)
 
 
 _lock = threading.Lock()
@@ -137,6 +302,11 @@ def _load() -> list[Region]:
                        pinyin=row["pinyin"], level=row["level"], parent=row["parent"],
                        lat=float(row["lat"]), lon=float(row["lon"]))
                 for row in csv.DictReader(fh)]
+
+
+def load() -> None:
+    """Read the gazetteer and build its indexes now (the app does so as it starts)."""
+    _gazetteer()
 
 
 def _gazetteer() -> _Gazetteer:
@@ -222,7 +392,7 @@ def _normalize(text: str) -> tuple[str, str]:
         return "zh", q
     q = q.replace("ü", "v").replace("u:", "v")  # pypinyin spells ü as v (吕梁 lvliang)
     q = "".join(c for c in unicodedata.normalize("NFKD", q) if not unicodedata.combining(c))
-    return "pinyin", q  # tone marks gone: Chángshā → changsha
+    return "pinyin", _ENGLISH_GENERIC.sub("", q)  # tone marks gone: Chángshā → changsha
 
 
 @functools.lru_cache(maxsize=4096)
@@ -233,23 +403,28 @@ def _query_stem(q: str) -> str:
 
 
 def _exact_tier(keys: _Keys, kind: str, q: str) -> int | None:
-    """0: full name, 1: short name (or the query's own short name); None if not an exact match."""
+    """0: full name (or a hand-checked English alias), 1: short name (or the query's own short
+    name, or the English name pages show); None if not an exact match.
+
+    These tiers, and ``_partial_tier``'s, are the rules; ``_Index`` precomputes them for every
+    string that earns one, and tests hold the two to the same answers."""
     if kind == "zh":
         if q in keys.names:
             return 0
         if not keys.weak and (q in keys.stems or _query_stem(q) in keys.stems):
             return 1
     elif kind == "pinyin":
-        if q == keys.pinyin:
+        if q == keys.pinyin or q in keys.aliases:
             return 0
-        if not keys.weak and q == keys.pinyin_stem:
+        if (not keys.weak and q == keys.pinyin_stem) or q in keys.english:
             return 1
     return None
 
 
 def _partial_tier(keys: _Keys, kind: str, q: str) -> int | None:
     """3: name prefix or whole-syllable pinyin prefix, 4: pinyin prefix mid-syllable (while
-    typing "changs"), 5: inside the name; weak stems land here too."""
+    typing "changs") or a prefix of an English name, 5: inside the name; weak stems land here
+    too."""
     if kind == "zh":
         if any(name.startswith(q) for name in keys.names):
             return 3
@@ -257,8 +432,11 @@ def _partial_tier(keys: _Keys, kind: str, q: str) -> int | None:
             return 5
         if q in keys.stems:  # a weak stem: 海南 still suggests 海南藏族自治州
             return 3
-    elif kind == "pinyin" and keys.pinyin.startswith(q):
-        return 3 if len(q) in keys.boundaries else 4
+    elif kind == "pinyin":
+        if keys.pinyin.startswith(q):
+            return 3 if len(q) in keys.boundaries else 4
+        if any(name.startswith(q) for name in keys.aliases + keys.english):
+            return 4
     return None
 
 
@@ -271,65 +449,59 @@ def _within(region: Region, province: Region | None) -> bool:
     return province is None or region.province_adcode == province.adcode
 
 
-def _ranked(kind: str, q: str, province: Region | None) -> list[Region]:
-    """Every city/district matching q at all, best first (the order of suggest_cities)."""
+def _ranked(kind: str, q: str, province: Region | None, limit: int | None = None,
+            exact_only: bool = False) -> list[Region]:
+    """Cities and districts matching q, best first (the order of suggest_cities), at most
+    ``limit``; with ``exact_only`` the exact matches (tiers 0 and 1) alone.
+
+    A province's name lists its cities (湖南 → 长沙, 株洲…), after any exact city match
+    (吉林 → 吉林市 first): people type a province into a city box and expect its cities."""
     g = _gazetteer()
-    scored: dict[str, tuple[tuple, Region]] = {}
-
-    def offer(tier: int, region: Region) -> None:
+    found: list[Region] = []
+    for _tier, _level, code in g.index.ranked(g.index.tiers(kind, q, exact_only)):
+        region = g.by_code[code]
         if _within(region, province):
-            key = _sort_key(tier, region)
-            if region.adcode not in scored or key < scored[region.adcode][0]:
-                scored[region.adcode] = (key, region)
-
-    for keys in g.place_keys:
-        tier = _exact_tier(keys, kind, q)
-        if tier is None:
-            tier = _partial_tier(keys, kind, q)
-        if tier is not None:
-            offer(tier, keys.region)
-    # A province's name lists its cities (湖南 → 长沙, 株洲…), after any exact city match
-    # (吉林 → 吉林市 first): people type a province into a city box and expect its cities.
-    for keys in g.province_keys:
-        if _exact_tier(keys, kind, q) is not None:
-            for city in g.children.get(keys.region.adcode, []):
-                offer(2, city)
-    return [region for _key, region in sorted(scored.values(), key=lambda item: item[0])]
-
-
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+            found.append(region)
+            if len(found) == limit:
+                break
+    return found
 
 
 def _near_misses(kind: str, q: str, province: Region | None) -> list[Region]:
-    """Typos: names one character (Chinese) or about a quarter of the letters (pinyin) away."""
+    """Typos: names one character (Chinese) or about a quarter of the letters (pinyin) away,
+    nearest first; among Chinese names as near, the one that sounds like the query (长莎 →
+    长沙 before 长治 and 长春: a pinyin keyboard's typo is a homophone)."""
     if kind not in ("zh", "pinyin"):
         return []
     budget = 1 if kind == "zh" else max(1, len(q) // 4)
-    found = []
-    for keys in _gazetteer().place_keys:
-        if not _within(keys.region, province):
-            continue
-        targets = keys.stems + keys.names if kind == "zh" else (keys.pinyin_stem, keys.pinyin)
-        distance = min(_edit_distance(q, t) for t in targets)
-        if distance <= budget:
-            found.append((distance, _LEVEL_RANK[keys.region.level], keys.region.adcode,
-                          keys.region))
-    return [item[-1] for item in sorted(found, key=lambda item: item[:3])]
+    typos = _gazetteer().typos
+    nearest: dict[str, tuple[int, _Keys]] = {}
+    for _text, distance, i in process.extract(q, typos.targets[kind], scorer=Levenshtein.distance,
+                                              score_cutoff=budget, limit=None):
+        keys = typos.owners[kind][i]
+        code = keys.region.adcode
+        if _within(keys.region, province) and distance < nearest.get(code, (budget + 1,))[0]:
+            nearest[code] = (distance, keys)
+    sound = typos.sound(q) if kind == "zh" else ""
+
+    def order(item: tuple[int, _Keys]) -> tuple:
+        distance, keys = item
+        heard = (min(Levenshtein.distance(sound, keys.pinyin_stem),
+                     Levenshtein.distance(sound, keys.pinyin)) if sound else 0)
+        return distance, heard, _LEVEL_RANK[keys.region.level], keys.region.adcode
+
+    return [keys.region for _d, keys in sorted(nearest.values(), key=order)]
 
 
 def _closest(kind: str, q: str, province: Region | None, limit: int = 5) -> list[Region]:
     picks: dict[str, Region] = {}
-    for region in _ranked(kind, q, province) + _near_misses(kind, q, province):
+    for region in _ranked(kind, q, province, limit):
         picks.setdefault(region.adcode, region)
-        if len(picks) == limit:
-            break
+    if len(picks) < limit:
+        for region in _near_misses(kind, q, province):
+            picks.setdefault(region.adcode, region)
+            if len(picks) == limit:
+                break
     return list(picks.values())
 
 
@@ -341,7 +513,8 @@ def _by_code(code: str) -> Region | None:
 
 
 def resolve_province(text: str) -> Region:
-    """A province by adcode (any code inside it works too) or name: 湖南, 湖南省, hunan, 43."""
+    """A province by adcode (any code inside it works too) or name: 湖南, 湖南省, hunan, 43,
+    Inner Mongolia, Tibet."""
     g = _gazetteer()
     kind, q = _normalize(text)
     if kind == "code":
@@ -349,10 +522,9 @@ def resolve_province(text: str) -> Region:
         if region is not None:
             return g.by_code[region.province_adcode]
         raise UnknownCity(text, [])
-    matches = sorted((tier, keys.region.adcode, keys.region) for keys in g.province_keys
-                     if (tier := _exact_tier(keys, kind, q)) is not None)
+    matches = g.index.exact_provinces(kind, q)
     if matches:
-        return matches[0][2]
+        return g.by_code[matches[0][1]]
     raise UnknownCity(text, [keys.region for keys in g.province_keys
                              if _partial_tier(keys, kind, q) is not None][:5])
 
@@ -394,7 +566,6 @@ def _resolve_city_memo(text: str, province: str | None) -> tuple[str, object]:
 
 def _resolve_city_uncached(text: str, province: str | None) -> Region:
     """resolve_city without the memo (see there)."""
-    g = _gazetteer()
     within = resolve_province(province) if province else None
     kind, q = _normalize(text)
     if kind == "empty":
@@ -408,17 +579,52 @@ def _resolve_city_uncached(text: str, province: str | None) -> Region:
         province_code = region is not None and region.level == "province"
         raise UnknownCity(text, children(region.adcode)[:5] if province_code else [])
 
-    matches = [(tier, keys.region) for keys in g.place_keys
-               if _within(keys.region, within)
-               and (tier := _exact_tier(keys, kind, q)) is not None]
-    if not matches:
+    top = _best_exact(kind, q, within) or _compound(kind, q, within)
+    if not top:
         raise UnknownCity(text, _closest(kind, q, within))
-    best = min((tier, _LEVEL_RANK[r.level]) for tier, r in matches)
-    top = sorted((r for tier, r in matches if (tier, _LEVEL_RANK[r.level]) == best),
-                 key=lambda r: r.adcode)
     if len(top) > 1:
         raise AmbiguousCity(top)
     return top[0]
+
+
+def _best_exact(kind: str, q: str, within: Region | None, parent: str | None = None) -> list[Region]:
+    """The regions q names exactly, of the best tier and then level (several: ambiguous), only
+    those within a province and, given ``parent``, only that city's districts."""
+    g = _gazetteer()
+    best = g.index.tiers(kind, q, exact_only=True)
+    matches = [(tier, g.by_code[code]) for code, tier in best.items()
+               if _within(g.by_code[code], within)
+               and (parent is None or g.by_code[code].parent == parent)]
+    if not matches:
+        return []
+    first = min((tier, _LEVEL_RANK[r.level]) for tier, r in matches)
+    return sorted((r for tier, r in matches if (tier, _LEVEL_RANK[r.level]) == first),
+                  key=lambda r: r.adcode)
+
+
+def _compound(kind: str, q: str, within: Region | None) -> list[Region]:
+    """A place named with the province or city it is in: 湖南长沙 → 长沙市, 长沙市岳麓区 and
+    湖南省长沙市岳麓区 → 岳麓区, hunan changsha → 长沙市; in pinyin also the English order
+    (Yuelu District, Changsha). [] when no cut of q reads so."""
+    g = _gazetteer()
+    shortest = 2
+    for cut in range(shortest, len(q) - shortest + 1):
+        pairs = [(q[:cut], q[cut:])]
+        if kind == "pinyin":
+            pairs.append((q[cut:], q[:cut]))
+        for outer, inner in pairs:
+            for _tier, code in g.index.exact_provinces(kind, outer):
+                province = g.by_code[code]
+                if within is None or province == within:
+                    found = _best_exact(kind, inner, province) or _compound(kind, inner, province)
+                    if found:
+                        return found
+            cities = [r for r in _best_exact(kind, outer, within) if r.level == "city"]
+            if len(cities) == 1:
+                found = _best_exact(kind, inner, within, parent=cities[0].adcode)
+                if found:
+                    return found
+    return []
 
 
 def suggest_cities(q: str, limit: int = 10, province: str | None = None) -> list[Region]:
@@ -440,7 +646,7 @@ def suggest_cities(q: str, limit: int = 10, province: str | None = None) -> list
             city = city_of(region.adcode)
             return [city] if city else children(region.adcode)[:limit]
         return [region]
-    return _ranked(kind, text, within)[:limit]
+    return _ranked(kind, text, within, limit)
 
 
 def closest_names(q: str, limit: int = 5, province: str | None = None) -> list[Region]:
