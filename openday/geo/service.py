@@ -630,7 +630,8 @@ def _compound(kind: str, q: str, within: Region | None) -> list[Region]:
 def suggest_cities(q: str, limit: int = 10, province: str | None = None) -> list[Region]:
     """Autocomplete: exact names before prefixes before substrings, cities before districts.
 
-    Empty or blank q → [] (the API answers 400). A province's name lists its cities. Typos match
+    Empty or blank q → [] (the API answers 400). A province's name lists its cities; a place
+    named with its province or city (湖南长沙, 长沙市岳麓区) lists that place. Typos match
     nothing here ([]): ``closest_names`` has the edit-distance guesses for the "did you mean".
     ``province`` (adcode or name) limits the answers to it (an unknown one → UnknownCity).
     """
@@ -646,7 +647,8 @@ def suggest_cities(q: str, limit: int = 10, province: str | None = None) -> list
             city = city_of(region.adcode)
             return [city] if city else children(region.adcode)[:limit]
         return [region]
-    return _ranked(kind, text, within, limit)
+    # 长沙市岳麓区, 湖南长沙: no name starts so, but the place inside its province or city does
+    return _ranked(kind, text, within, limit) or _compound(kind, text, within)[:limit]
 
 
 def closest_names(q: str, limit: int = 5, province: str | None = None) -> list[Region]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from openday.core.i18n import _
-from openday.geo import service as geo
+from openday.geo.names import place_name
 from openday.labs.forms import LAB_STATUS_LABELS, TESTING_FIELD_LABELS
 
 bp = Blueprint("labs", __name__)
@@ -22,13 +22,12 @@ def lab_labels():
 
 
 def region_name(adcode: str | None) -> str:
-    region = geo.get_region(adcode or "")
-    return region.name if region else (adcode or "")
+    """A region in the reader's language (geo.names.place_name); an unknown code as it is."""
+    return place_name(adcode)
 
 
 def region_full_name(adcode: str | None) -> str:
-    region = geo.get_region(adcode or "")
-    return geo.full_name(region) if region else (adcode or "")
+    return place_name(adcode, full=True)
 
 
 def scope_name(scope) -> str:

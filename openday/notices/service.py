@@ -21,6 +21,7 @@ from openday.accounts.models import User
 from openday.core.errors import RuleError
 from openday.core.i18n import _l
 from openday.extensions import db
+from openday.geo.names import place_name
 from openday.geo.service import get_region, province_of, provinces
 from openday.notices.models import Notice
 
@@ -103,8 +104,7 @@ def scope_choices(user: User) -> list[tuple[str, str]]:
 def region_name(notice: Notice) -> str | None:
     if not notice.region_scope:
         return None
-    region = get_region(notice.region_scope)
-    return region.name if region else notice.region_scope
+    return place_name(notice.region_scope)  # in the reader's language; an unknown code as is
 
 
 # ---- changes -----------------------------------------------------------------------------------

@@ -72,3 +72,38 @@ def test_geo_children_narrow_the_region_selects(client):
     districts = client.get("/geo/children/430100").get_json()
     assert {"adcode": "430104", "name": "岳麓区"} in districts
     assert client.get("/geo/children/999999").status_code == 404
+
+
+@pytest.mark.parametrize("q, adcode", [("Urumqi", "650100"), ("Ürümqi", "650100"),
+                                       ("Hohhot", "150100"), ("Harbin", "230100"),
+                                       ("Lhasa", "540100"), ("Xi'an", "610100"), ("Xian", "610100"),
+                                       ("长沙市岳麓区", "430104"), ("湖南长沙", "430100")])
+def test_english_and_compound_names_come_first(client, q, adcode):
+    assert client.get("/api/v1/cities", query_string={"q": q}).get_json()[0]["adcode"] == adcode
+
+
+@pytest.mark.parametrize("q", ["Inner Mongolia", "Tibet", "湖南", "Hunan"])
+def test_a_province_lists_its_cities(client, q):
+    cities = client.get("/api/v1/cities", query_string={"q": q}).get_json()
+    assert cities and len({c["province"] for c in cities}) == 1
+    assert all(c["adcode"][:2] == cities[0]["adcode"][:2] for c in cities)
+
+
+@pytest.mark.parametrize("language, name, province", [
+    (None, "岳麓区", "湖南省"), ("zh-CN,zh;q=0.9", "岳麓区", "湖南省"),
+    ("zh-TW", "嶽麓區", "湖南省"), ("zh-HK", "嶽麓區", "湖南省"), ("zh-Hant", "嶽麓區", "湖南省"),
+    ("en-GB,en;q=0.8", "Yuelu District", "Hunan"),
+])
+def test_names_follow_accept_language(client, language, name, province):
+    headers = {"Accept-Language": language} if language else {}
+    first = client.get("/api/v1/cities?q=岳麓", headers=headers).get_json()[0]
+    assert (first["adcode"], first["name"], first["province"]) == ("430104", name, province)
+    tibet = client.get("/api/v1/cities?q=Lhasa", headers=headers).get_json()[0]
+    assert tibet["province"] == {"岳麓区": "西藏自治区", "嶽麓區": "西藏自治區"}.get(name, "Tibet")
+
+
+def test_an_unknown_city_names_the_nearest_first_in_the_language_asked_for(client):
+    error = client.get("/api/v1/cities?q=长莎").get_json()["error"]
+    assert error["message"].index("长沙市") < error["message"].index("长治市")
+    english = client.get("/api/v1/cities?q=长莎", headers={"Accept-Language": "en"}).get_json()
+    assert "Changsha, Hunan" in english["error"]["message"]
