@@ -201,7 +201,12 @@ TOKEN_GUESSING = _error("rate_limited: too many unknown tokens from this address
 PATHS: dict = {
     "/cities": {"get": {
         "operationId": "listCities",
-        "summary": "Cities and districts matching a name (simplified, traditional, pinyin) or adcode",
+        "summary": "Cities and districts matching a name (simplified, traditional, pinyin, "
+                   "English: Urumqi, Xi'an) or adcode",
+        "description": "Names and provinces are in the language Accept-Language asks for: "
+                       "zh-Hant, zh-TW, zh-HK → 長沙市; en → Changsha; otherwise 长沙市. A "
+                       "province's name lists its cities; 湖南长沙 and 长沙市岳麓区 name the "
+                       "city and the district.",
         "parameters": [
             {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
             _query("province", {"type": "string"}, "Limit to a province (adcode or name)"),
@@ -218,8 +223,10 @@ PATHS: dict = {
                    "with a point)",
         "parameters": [
             _query("city", {"type": "string"},
-                   "Adcode or name in any spelling: 长沙, 長沙, 长沙市, changsha; a district "
-                   "name or adcode also limits to that district"),
+                   "Adcode or name in any spelling: 长沙, 長沙, 长沙市, changsha, Urumqi, "
+                   "Xi'an; a district name or adcode also limits to that district (长沙市岳麓区 "
+                   "too); a province (湖南, Hunan, Tibet) searches all of it. city.name in the "
+                   "items is in the language Accept-Language asks for (zh-Hant, en)"),
             _query("district", {"type": "string"}, "District adcode or name"),
             _query("kind", {"type": "string", "enum": list(KINDS)}, ""),
             _query("date_from", {"type": "string", "format": "date"}, "Beijing date, inclusive"),

@@ -24,7 +24,7 @@ from openday.core.i18n import _
 from openday.events.models import Event, EventKind, Slot, public_condition, public_status
 from openday.extensions import db
 from openday.geo import service as geo
-from openday.geo.names import current_locale, display_name
+from openday.geo.names import current_locale, display_name, place_name
 from openday.labs.models import Lab, LabStatus
 
 DEFAULT_PER_PAGE = 20
@@ -233,14 +233,14 @@ def _resolve_city(text: str):
     try:
         return geo.resolve_city(text)
     except geo.AmbiguousCity as exc:
-        names = [geo.full_name(r) for r in exc.candidates]
+        names = [place_name(r, full=True) for r in exc.candidates]
         raise SearchError("ambiguous_city", _("“%(city)s”对应多个地区，请选择一个。", city=text),
                           {"city": names}, suggestions=exc.candidates) from None
     except geo.UnknownCity as exc:
         province = _province_named(text)
         if province is not None:
             return province
-        names = [r.name for r in exc.suggestions]
+        names = [place_name(r) for r in exc.suggestions]
         raise SearchError("unknown_city", _("没有找到城市“%(city)s”。", city=text),
                           {"city": names}, 404, suggestions=exc.suggestions) from None
 

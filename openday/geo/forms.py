@@ -1,7 +1,7 @@
 """Geo: choices for the province → city → district selects of lab and event forms."""
 from __future__ import annotations
 
-from openday.geo import service
+from openday.geo import names, service
 
 
 def region_choices(parent_adcode: str | None = None) -> list[tuple[str, str]]:
@@ -9,4 +9,5 @@ def region_choices(parent_adcode: str | None = None) -> list[tuple[str, str]]:
     empty, else its children (a municipality's only child is its city, PP0100). Validate the
     submitted value against the same list, so a forged adcode never reaches the database."""
     regions = service.children(parent_adcode) if parent_adcode else service.provinces()
-    return [(r.adcode, r.name) for r in regions]
+    locale = names.current_locale()
+    return [(r.adcode, names.display_name(r, locale)) for r in regions]

@@ -1,18 +1,24 @@
 """Geo rules: look regions up, turn what people type into a city, measure distances.
 
 Pure functions over the bundled gazetteer (``gazetteer.csv``, built by build_gazetteer.py), which
-is loaded on first use and then shared by every thread of the process: it never changes at run
-time, so nothing here touches the database.
+is loaded as the app starts (``load``) and then shared by every thread of the process: it never
+changes at run time, so nothing here touches the database.
 
 Matching, in one place for search, the API and forms:
 
-- a query is an adcode, Chinese (simplified or traditional) or pinyin; case, spaces, apostrophes
-  and tone marks do not matter (长沙, 長沙, 长沙市, changsha, "Chang Sha" → 430100);
-- an *exact* match is the full name (长沙县), its short name (长沙, 浦东) or the pinyin of either,
-  compared as whole strings, so pinyin matches whole syllables only: changsha is not 常山
-  (changshan) and chang is not 长沙;
+- a query is an adcode, Chinese (simplified or traditional), pinyin or English; case, spaces,
+  apostrophes and tone marks do not matter (长沙, 長沙, 长沙市, changsha, "Chang Sha" → 430100);
+- an *exact* match is the full name (长沙县), its short name (长沙, 浦东), the pinyin of either, an
+  English name people type (``exonyms.ALIASES``: Urumqi, Xi'an, Inner Mongolia) or the one pages
+  show (``names``: Yuelu District), compared as whole strings, so pinyin matches whole syllables
+  only: changsha is not 常山 (changshan) and chang is not 长沙;
+- a place may be named with its province or city before it (湖南长沙, 长沙市岳麓区);
 - prefecture-level cities rank before districts (长沙 → 430100 before 长沙县 430121);
-- partial matches (prefixes, substrings) only ever suggest, they never resolve.
+- partial matches (prefixes, substrings) only ever suggest, they never resolve; a typo's guesses
+  are the names a small edit distance away (rapidfuzz), the one that sounds right first.
+
+``_exact_tier`` and ``_partial_tier`` state the rules for one region; ``_Index`` holds them
+precomputed for every region, so that a look-up costs microseconds, not a scan of the gazetteer.
 """
 from __future__ import annotations
 

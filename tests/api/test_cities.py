@@ -107,3 +107,11 @@ def test_an_unknown_city_names_the_nearest_first_in_the_language_asked_for(clien
     assert error["message"].index("长沙市") < error["message"].index("长治市")
     english = client.get("/api/v1/cities?q=长莎", headers={"Accept-Language": "en"}).get_json()
     assert "Changsha, Hunan" in english["error"]["message"]
+
+
+def test_region_selects_are_named_in_the_readers_language(client):
+    districts = client.get("/geo/children/430100", headers={"Accept-Language": "en"}).get_json()
+    assert {"adcode": "430104", "name": "Yuelu District"} in districts
+    response = client.get("/geo/children/", headers={"Accept-Language": "zh-TW"})
+    assert {"adcode": "610000", "name": "陝西省"} in response.get_json()
+    assert "Accept-Language" in response.headers["Vary"]  # shared caches keep one per language

@@ -116,3 +116,9 @@ def test_the_home_page_names_the_last_city_in_the_pages_language(client, world):
     client.get("/search?city=长沙")  # remembered in a cookie
     assert "長沙市" in client.get("/?lang=zh_Hant").get_data(as_text=True)
     assert "Changsha" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_an_unknown_citys_suggestions_are_named_in_the_language_asked_for(client, world):
+    response = client.get("/api/v1/slots?city=长莎", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["fields"]["city"][0] == "Changsha"
