@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from openday.geo import names, service
 
@@ -138,3 +139,17 @@ def test_the_index_is_built_once_per_process():
     first = service._gazetteer()
     service.load()
     assert service._gazetteer() is first
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12) | st.sampled_from(["长沙市岳麓区", "hunanchangsha", "湖南省", "city",
+                                              "Inner Mongolia", "长", "\U0010ffff", "ü"]))
+def test_any_text_is_answered_or_refused_as_a_geo_error(text):
+    kind, q = service._normalize(text)
+    assert [r.adcode for r in service._ranked(kind, q, None)] == scan_ranked(kind, q)
+    service.suggest_cities(text)
+    service.closest_names(text)
+    try:
+        service.resolve_city(text)
+    except service.GeoError:
+        pass
