@@ -81,7 +81,7 @@ def book(slot_id: int):
     if problem is None and form.validate_on_submit():
         booking_request = service.BookingRequest(
             name=form.name.data, phone=form.phone.data, party_size=form.party_size_value(),
-            consent=bool(form.consent.data))
+            consent=bool(form.consent.data), remarks=form.remarks.data)
         try:
             booking = service.book(slot.id, booking_request, submission=submission)
         except service.AlreadyBooked as exc:
