@@ -81,6 +81,14 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
     return format_datetime(moment, style)
 
 
+def place_name(place) -> str:
+    """A place (a geo Region, or its adcode) as the page names it."""
+    from openday.geo.service import get_region
+
+    region = get_region(place) if isinstance(place, str) else place
+    return region.name if region is not None else ""
+
+
 def remembered_macro(template: str, macro: str, *args) -> Markup:
     """A template macro's output for hashable ``args``, rendered once per (args, language, mount
     point) and remembered. Only for macros that are pure functions of those: result cards (their
@@ -152,6 +160,7 @@ def register_template_helpers(app: Flask) -> None:
     install_template_gettext(app)
     app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales, chrome=chrome)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["place_name"] = place_name
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
