@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock, metrics
@@ -54,7 +55,7 @@ __all__ = [
     "NotCancellable", "SlotNotFound", "SlotUnavailable",
     "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_refusal",
     "cancel_slot_bookings", "change_capacity", "check_bookable", "checkin_url", "daily_limit",
-    "find_by_code", "find_by_token", "held_booking", "manage_url", "normalise_code",
+    "find_by_code", "find_by_token", "find_by_tokens", "held_booking", "manage_url", "normalise_code",
     "promote_waitlisted", "receipt", "validate_request", "waitlist_position",
 ]
 
@@ -654,6 +655,18 @@ def find_by_token(token: Any) -> Booking | None:
         return None
     return db.session.execute(
         sa.select(Booking).where(Booking.manage_token == token)).scalar_one_or_none()
+
+
+def find_by_tokens(tokens: list[str]) -> list[Booking]:
+    """The bookings of these manage tokens (a browser's own, from its session), newest first,
+    each with its slot, event and lab loaded; tokens that name nothing are skipped."""
+    tokens = [t for t in tokens if isinstance(t, str) and _TOKEN.fullmatch(t)]
+    if not tokens:
+        return []
+    return list(db.session.execute(
+        sa.select(Booking).where(Booking.manage_token.in_(tokens))
+        .options(joinedload(Booking.slot).joinedload(Slot.event).joinedload(Event.lab))
+        .order_by(Booking.id.desc())).scalars())
 
 
 def normalise_code(raw: Any) -> str | None:

@@ -107,6 +107,16 @@ def book(slot_id: int):
                            problem=problem, venue=venue(slot.event))
 
 
+@bp.get("/bookings/mine")
+def mine():
+    """This browser's bookings (the manage tokens its session remembers), so a citizen who closed
+    the tab finds them again on the same phone."""
+    bookings = service.find_by_tokens(_remembered())
+    return _private(make_response(render_template(
+        "bookings/mine.html", bookings=bookings, limit=SESSION_BOOKINGS_MAX,
+        positions={b.id: service.waitlist_position(b) for b in bookings})))
+
+
 def _booking_or_404(token: str) -> Booking:
     booking = service.find_by_token(token)
     if booking is None:
