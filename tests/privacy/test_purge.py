@@ -25,7 +25,7 @@ def purge_world(campaign, create_campaign, create_lab, create_event, create_slot
         old_slot = create_slot(event=create_event(lab=lab, campaign_id=old.id), capacity=3,
                                starts_in=timedelta(days=1))
         new_slot = create_slot(event=create_event(lab=lab, campaign_id=current.id))
-        kept = book(old_slot, 2, phone="13800138001", name="张三")
+        kept = book(old_slot, 2, phone="13800138001", name="张三", remarks="坐轮椅")
         waitlisted = book(old_slot, 2, phone="13800138002", name="李四")
         gone = book(old_slot, 1, phone="13800138003", name="王五")
         service.cancel(gone)
@@ -55,6 +55,7 @@ def test_purge_removes_names_and_phones_and_keeps_every_count(app, db, runner, p
     for booking in old_bookings:
         booking = db.session.get(Booking, booking.id)
         assert booking.name is None and booking.phone is None and booking.purged_at is not None
+        assert booking.remarks is None
         assert (booking.status, booking.party_size, booking.code) == statuses[booking.id]
     assert counters(db, slot.id) == before
     other = db.session.get(Booking, current_booking.id)     # another campaign's data is untouched
