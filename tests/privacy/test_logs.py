@@ -197,3 +197,12 @@ def test_redaction_leaves_file_paths_and_words_readable_and_takes_every_token():
             (f"referer https://kaifangri.cn/bookings/{token[:-1]}", "referer https://kaifangri.cn/bookings/[token]"),
             ("/bookings/abcdefghijklmnopqrstuvwxyz", "/bookings/[token]")]:  # token-length, all lowercase
         assert conf.redact(line) == expected
+
+
+def test_redaction_takes_numbers_abroad_as_booking_phones_are_stored():
+    import openday.gunicorn_conf as conf
+
+    for phone in ("+85291234567", "+8613812345678", "+447911123456", "+886912345678"):
+        assert conf.redact(f"IntegrityError (phone)=({phone}) slot 7") == (
+            "IntegrityError (phone)=([phone]) slot 7")
+    assert conf.redact("GET /search?page=2 200 1234") == "GET /search?page=2 200 1234"
