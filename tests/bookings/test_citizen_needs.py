@@ -271,3 +271,9 @@ def test_slot_pages_show_times_at_a_glance(client, create_slot, book):
                         ("en", "Sat 5 Dec 09:30–10:30")):
         for url in (f"/events/{slot.event_id}", f"/slots/{slot.id}/book"):
             assert shown in client.get(f"{url}?lang={lang}").get_data(as_text=True), (lang, url)
+
+
+def test_an_approximate_distance_is_never_zero(client, create_slot, create_event):
+    create_slot(event=create_event(title="就在附近", lat=28.2282, lon=112.9388 + 0.002))  # ~0.2 km
+    html = client.get("/search?lat=28.2282&lon=112.9388&radius_km=5").get_data(as_text=True)
+    assert "约 1 公里" in html and "约 0 公里" not in html

@@ -81,6 +81,11 @@ def test_a_visitor_books_with_a_hong_kong_number_and_finds_it_again(
     near, slot = near_changsha
     page = phone_page(make_page, lang)
 
+    # A typo: the suggestions are links a thumb can hit.
+    page.goto("/search?city=长莎")
+    assert_tap_targets(page, ".suggestions a", at_least=1)
+    check_page(page)
+
     # Near me: the nearest first, its distance approximate, each card naming its city.
     page.goto("/search?lat=28.2282&lon=112.9388&radius_km=30")
     first = page.locator(".result-card").first
