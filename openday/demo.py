@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from openday import clock
 from openday.accounts.models import NATIONAL, Role, User
+from openday.core.phone import normalise_phone
 from openday.bookings.models import Booking, BookingStatus
 from openday.bookings.service import CODE_ALPHABET, CODE_LENGTH, BookingRequest, book
 from openday.cli import openday_cli
@@ -350,7 +351,7 @@ class DemoLoader:
         booking = Booking(
             slot=slot, code=booking_code(), manage_token=secrets.token_urlsafe(32),
             name=None if purged else (name or person_name(self.rng)),
-            phone=None if purged else (phone or phone_number(self.rng)),
+            phone=None if purged else normalise_phone(phone or phone_number(self.rng)),
             party_size=party_size, status=status, slot_day=clock.local(slot.starts_at).date(),
             created_at=created_at, consented_at=created_at,
             checked_in_at=slot.starts_at + timedelta(minutes=self.rng.randrange(-20, 15))

@@ -196,7 +196,8 @@ class Generator:
             "description": template.description, "venue_type": template.venue_type,
             "venue_name": venue_name[:120], "venue_address": address,
             "province_adcode": lab["province_adcode"], "city_adcode": lab["city_adcode"],
-            "district_adcode": district_adcode, "lat": lat, "lon": lon, "audience": "public",
+            "district_adcode": district_adcode, "lat": lat, "lon": lon, "point_exact": False,
+            "audience": "public",
             "accessibility": "场地有无障碍通道" if rng.random() < 0.5 else "",
             "testing_items": template.testing_items, "what_to_bring": template.what_to_bring,
             "status": status.value,
@@ -237,10 +238,11 @@ class Generator:
 
     def _phone(self) -> str:
         """Unique, valid-format mobile numbers (13x–18x; benchmarks book with 19x): a bijection
-        of a serial, so no phone reaches the daily cap and none repeats on a slot."""
+        of a serial, so no phone reaches the daily cap and none repeats on a slot. In E.164, as
+        the booking service stores them."""
         n = self.phone_serial
         self.phone_serial += 1
-        return f"1{3 + n % 6}{(n * 7919 + 123_456_789) % 10**9:09d}"
+        return f"+861{3 + n % 6}{(n * 7919 + 123_456_789) % 10**9:09d}"
 
     def booking_rows(self, slot: dict) -> list[dict]:
         """Simulate the slot's arrivals with the booking service's rules and set its counters."""

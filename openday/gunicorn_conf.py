@@ -40,7 +40,9 @@ _TOKEN_PATH = re.compile(r"(/bookings/)(?!\[token\])([^/?#\s\"'.]+)(\.(?:pyc?|ht
 # manage.html, __pycache__) rather than a URL. A token has at least 128 bits, so 22 characters
 # of base64: a shorter run of lowercase letters is a word, never a token (nor a secret).
 _WORD = re.compile(r"[a-z_]{1,21}")
-_PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])")
+# Mainland mobiles as typed, and any number in E.164 (+852…, as booking phones are stored).
+_PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])"
+                    r"|\+[1-9][0-9]{6,14}(?![0-9])")
 
 
 def _token(match: re.Match) -> str:

@@ -81,6 +81,43 @@ def _formatted(moment: datetime, style: str, _locale: str, _zone: str) -> str:
     return format_datetime(moment, style)
 
 
+# Dates people read at a glance (Babel patterns, per locale): the weekday, no year (a campaign is
+# one autumn), and 24-hour time in every language.
+DAY_PATTERNS = {"zh_Hans": "M月d日 EEE", "zh_Hant": "M月d日 EEE", "en": "EEE d MMM"}
+TIME_PATTERN = "HH:mm"
+
+
+def _day_pattern() -> str:
+    return DAY_PATTERNS.get(locale_code(), DAY_PATTERNS["en"])
+
+
+def local_day(moment: datetime | None) -> str:
+    """12月6日 周六 · 12月6日 週六 · Sat 6 Dec (Beijing date)."""
+    return local_time(moment, _day_pattern()) if moment is not None else ""
+
+
+def local_clock(moment: datetime | None) -> str:
+    """09:30, in every language."""
+    return local_time(moment, TIME_PATTERN) if moment is not None else ""
+
+
+def local_moment(moment: datetime | None) -> str:
+    """12月6日 周六 09:30 · Sat 6 Dec 09:30."""
+    return local_time(moment, f"{_day_pattern()} {TIME_PATTERN}") if moment is not None else ""
+
+
+def time_range(start: datetime | None, end: datetime | None) -> str:
+    """12月6日 周六 09:30–11:00: the date once when both ends fall on one Beijing day, else both
+    (12月6日 周六 22:00 – 12月7日 周日 01:00)."""
+    if start is None:
+        return ""
+    if end is None:
+        return local_moment(start)
+    if clock.local(start).date() == clock.local(end).date():
+        return f"{local_moment(start)}–{local_clock(end)}"
+    return f"{local_moment(start)} – {local_moment(end)}"
+
+
 def remembered_macro(template: str, macro: str, *args) -> Markup:
     """A template macro's output for hashable ``args``, rendered once per (args, language, mount
     point) and remembered. Only for macros that are pure functions of those: result cards (their
@@ -152,6 +189,8 @@ def register_template_helpers(app: Flask) -> None:
     install_template_gettext(app)
     app.jinja_env.globals.update(html_lang=html_lang, locales=current_locales, chrome=chrome)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters.update(day=local_day, clock=local_clock, moment=local_moment,
+                                 time_range=time_range)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

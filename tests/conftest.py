@@ -257,9 +257,9 @@ def book(app):
     from openday.bookings import service
 
     def do(slot, party_size: int = 1, phone: str | None = None, name: str = "张三",
-           consent: bool = True):
+           consent: bool = True, remarks: str | None = None):
         request = service.BookingRequest(name=name, phone=phone or next_phone(),
-                                         party_size=party_size, consent=consent)
+                                         party_size=party_size, consent=consent, remarks=remarks)
         return service.book(getattr(slot, "id", slot), request)
     return do
 

@@ -109,13 +109,18 @@ SCHEMAS: dict = {
             "name": {"type": "string", "minLength": 1, "maxLength": 40,
                      "description": "1–40 characters after trimming"},
             "phone": {"type": "string", "maxLength": 30,
-                      "description": "Mainland mobile 1[3-9]xxxxxxxxx; +86, spaces and dashes "
-                                     "are accepted; stored as 11 digits",
-                      "examples": ["13800138000", "+86 138-0013-8000"]},
+                      "description": "Mainland mobile 1[3-9]xxxxxxxxx (+86, spaces and dashes "
+                                     "are accepted), or a Hong Kong, Macao, Taiwan or foreign "
+                                     "mobile in international form (+ or 00 and the country "
+                                     "code); stored in E.164",
+                      "examples": ["13800138000", "+86 138-0013-8000", "+852 9123 4567"]},
             "party_size": {"type": "integer", "minimum": 1,
                            "description": "1 to the slot's largest party (default 4)"},
             "consent": {"type": "boolean", "const": True,
                         "description": "Agreement to the purpose statement"},
+            "remarks": {"type": ["string", "null"], "maxLength": 200,
+                        "description": "Optional note for the hosting lab (\"wheelchair "
+                                       "user\"); one line, trimmed; shown only on its roster"},
         },
     },
     "BookingCreated": {
@@ -141,8 +146,8 @@ SCHEMAS: dict = {
             "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
             "slot_id": {"type": "integer"},
             "checked_in_at": {**ISO_TIME, "type": ["string", "null"]},
-            "phone": {"type": "string", "description": "Masked: 138****5678",
-                      "pattern": "^([0-9]{3}\\*{4}[0-9]{4})?$"},
+            "phone": {"type": "string", "description": "Masked: 138****5678, +852 ****5678",
+                      "pattern": "^([0-9]{3}\\*{4}[0-9]{4}|\\+[0-9]{1,3} \\*{4}[0-9]{4})?$"},
             "cancelled_by": {"type": ["string", "null"], "enum": ["citizen", "lab", "event", None],
                              "description": "Who cancelled: the citizen, the lab (this slot) "
                                             "or the lab's whole event"},

@@ -56,7 +56,7 @@ def create_booking(slot_id: int):
         return json_error("bad_json", message, 400, {"body": message})
     booking_request = service.BookingRequest(
         name=body.get("name"), phone=body.get("phone"), party_size=body.get("party_size"),
-        consent=body.get("consent"))
+        consent=body.get("consent"), remarks=body.get("remarks"))
     booking = service.book(slot_id, booking_request,
                            idempotency_key=request.headers.get("Idempotency-Key"))
     current_app.logger.info("booking on slot %s (%s)", slot_id, booking.receipt["status"])

@@ -14,10 +14,11 @@ from openday.core.forms import strip
 class BookingForm(FlaskForm):
     name = StringField(_l("姓名"), render_kw={"maxlength": 40, "autocomplete": "name", "required": True})
     phone = StringField(_l("手机号"), render_kw={"inputmode": "tel", "autocomplete": "tel",
-                                                 "maxlength": 20, "required": True})
+                                                 "maxlength": 30, "required": True})
     party_size = StringField(_l("人数"), default="1",
                              render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": 3,
                                         "required": True})
+    remarks = StringField(_l("备注（选填）"), render_kw={"maxlength": 200})
     consent = BooleanField(_l("我已阅读并同意上述个人信息使用说明"), render_kw={"required": True})
     submit = SubmitField(_l("提交预约"))
 

@@ -33,8 +33,10 @@ class Booking(db.Model):
     manage_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
     # Personal data: NULL after the PIPL purge, which keeps the row (and so the counts).
     name: Mapped[str | None] = mapped_column(sa.String(40))
-    phone: Mapped[str | None] = mapped_column(sa.String(11))
+    phone: Mapped[str | None] = mapped_column(sa.String(16))  # E.164: +8613812345678
     party_size: Mapped[int]
+    # What the citizen tells the hosting lab ("坐轮椅"); shown on its roster and export only.
+    remarks: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(10))
     # The Beijing date of the slot, copied so the per-phone daily cap is one indexed lookup.
     slot_day: Mapped[date] = mapped_column(sa.Date)

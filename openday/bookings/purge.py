@@ -1,4 +1,5 @@
-"""The PIPL purge (SPEC §7): a finished campaign's bookings lose the citizens' names and phones.
+"""The PIPL purge (SPEC §7): a finished campaign's bookings lose the citizens' names, phones and
+remarks (which may say how a person's health needs help: "坐轮椅").
 
 ``flask --app wsgi openday purge-personal-data --campaign <year>`` (``bookings.commands``) runs it.
 """
@@ -63,7 +64,7 @@ def purge_personal_data(year: int, force: bool = False, retention_days: int | No
         return db.session.execute(
             sa.update(Booking)
             .where(Booking.slot_id.in_(slots), Booking.purged_at.is_(None))
-            .values(name=None, phone=None, purged_at=clock.now())
+            .values(name=None, phone=None, remarks=None, purged_at=clock.now())
             .execution_options(synchronize_session=False)).rowcount
 
     result.bookings = write_transaction(work)

@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock, metrics
@@ -54,7 +55,7 @@ __all__ = [
     "NotCancellable", "SlotNotFound", "SlotUnavailable",
     "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_refusal",
     "cancel_slot_bookings", "change_capacity", "check_bookable", "checkin_url", "daily_limit",
-    "find_by_code", "find_by_token", "held_booking", "manage_url", "normalise_code",
+    "find_by_code", "find_by_token", "find_by_tokens", "held_booking", "manage_url", "normalise_code",
     "promote_waitlisted", "receipt", "validate_request", "waitlist_position",
 ]
 
@@ -63,6 +64,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 CODE_DRAWS = 5  # attempts at a free code; each taken one costs a rolled-back transaction
 NAME_MAX = 40
+REMARKS_MAX = 200
 TOKEN_MAX = 64
 ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -181,6 +183,7 @@ class BookingRequest:
     phone: Any
     party_size: Any
     consent: Any
+    remarks: Any = None  # optional (SPEC §3): "坐轮椅", "学校班级 30 人"
 
 
 def _clean_name(raw: Any) -> str | None:
@@ -194,8 +197,24 @@ def _clean_name(raw: Any) -> str | None:
     return name
 
 
-def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int]:
-    """(name, phone, party_size) cleaned, or InvalidBooking naming every bad field."""
+def _clean_remarks(raw: Any) -> str | None:
+    """The remarks trimmed ("" when none were given); None when they are not acceptable text:
+    one line of at most REMARKS_MAX characters, no control characters (a roster and its CSV
+    show them as typed)."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or len(raw) > 4 * REMARKS_MAX:
+        return None
+    remarks = unicodedata.normalize("NFC", raw).strip()
+    if len(remarks) > REMARKS_MAX or any(
+            unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in remarks):
+        return None
+    return remarks
+
+
+def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int, str]:
+    """(name, phone in E.164, party_size, remarks) cleaned, or InvalidBooking naming every bad
+    field."""
     fields: dict[str, str] = {}
     name = _clean_name(req.name)
     if name is None:
@@ -204,7 +223,11 @@ def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int
         phone = normalise_phone(req.phone)
     except ValueError:
         phone = ""
-        fields["phone"] = _("请填写有效的 11 位手机号。")
+        fields["phone"] = _("请填写有效的手机号：内地 11 位手机号，或以 + 开头的国际号码"
+                            "（如 +852 9123 4567）。")
+    remarks = _clean_remarks(req.remarks)
+    if remarks is None:
+        fields["remarks"] = _("备注最多 %(max)d 个字，且不能含控制字符。", max=REMARKS_MAX)
     party = req.party_size
     if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party <= max_party:
         fields["party_size"] = _("人数须在 1 到 %(max)d 之间。", max=max_party)
@@ -213,7 +236,7 @@ def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int
         fields["consent"] = _("请阅读并同意个人信息使用说明。")
     if fields:
         raise InvalidBooking(fields=fields)
-    return name, phone, party
+    return name, phone, party, remarks
 
 
 # ---- seats ---------------------------------------------------------------------------------------
@@ -301,7 +324,10 @@ class _Idempotency:
         if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
             raise BadIdempotencyKey()
         # The request as sent (before cleaning): a retry sends the same bytes' worth of values.
-        sent = json.dumps({"slot_id": slot_id, **asdict(req)}, sort_keys=True, ensure_ascii=False,
+        values = asdict(req)
+        if values["remarks"] is None:
+            del values["remarks"]  # so a request without them hashes as it did before they existed
+        sent = json.dumps({"slot_id": slot_id, **values}, sort_keys=True, ensure_ascii=False,
                           default=repr)
         return cls(_hash(key), _hash(sent))
 
@@ -364,7 +390,7 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
     if found is None:
         raise SlotNotFound()
     slot_status, listed, max_party, starts_at, closes_at, event_status, lab_status = found
-    name, phone, party = validate_request(req, max_party)
+    name, phone, party, remarks = validate_request(req, max_party)
     # One phone books one slot at a time, so two slots of the same day cannot both pass the
     # daily cap. Taken before the slot lock, always in this order: no deadlock.
     advisory_lock("phone", phone)
@@ -401,7 +427,8 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
     # The code is drawn without a look-up: the unique index refuses a taken one (1 in 32**8
     # against millions of bookings) and book() draws again.
     booking = Booking(slot_id=slot.id, code=_new_code(), manage_token=secrets.token_urlsafe(32),
-                      name=name, phone=phone, party_size=party, status=status, slot_day=day,
+                      name=name, phone=phone, party_size=party, remarks=remarks or None,
+                      status=status, slot_day=day,
                       created_at=now, consented_at=now,
                       submission_hash=_hash(submission) if submission else None)
     db.session.add(booking)
@@ -628,6 +655,18 @@ def find_by_token(token: Any) -> Booking | None:
         return None
     return db.session.execute(
         sa.select(Booking).where(Booking.manage_token == token)).scalar_one_or_none()
+
+
+def find_by_tokens(tokens: list[str]) -> list[Booking]:
+    """The bookings of these manage tokens (a browser's own, from its session), newest first,
+    each with its slot, event and lab loaded; tokens that name nothing are skipped."""
+    tokens = [t for t in tokens if isinstance(t, str) and _TOKEN.fullmatch(t)]
+    if not tokens:
+        return []
+    return list(db.session.execute(
+        sa.select(Booking).where(Booking.manage_token.in_(tokens))
+        .options(joinedload(Booking.slot).joinedload(Slot.event).joinedload(Event.lab))
+        .order_by(Booking.id.desc())).scalars())
 
 
 def normalise_code(raw: Any) -> str | None:

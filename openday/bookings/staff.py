@@ -23,6 +23,7 @@ from openday.bookings import service as bookings
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.core.db import lock_rows, write_transaction
 from openday.core.errors import RuleError
+from openday.core.phone import display_phone
 from openday.core.i18n import _
 from openday.events import service as events
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
@@ -203,17 +204,18 @@ def _local(moment: datetime | None) -> str:
 def roster_csv(slot: Slot, lines: list[RosterLine]) -> bytes:
     """The roster as Excel opens it: UTF-8 with a BOM (or Chinese turns to mojibake), CRLF rows.
 
-    Phones are mainland mobiles of 11 digits, which Excel's General format shows whole.
+    Mainland phones are their 11 digits, which Excel's General format shows whole; others are
+    in international form (+852 9123 4567), kept as text.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_("序号"), _("预约码"), _("姓名"), _("手机号"), _("人数"), _("状态"),
-                     _("候补顺序"), _("预约时间"), _("签到时间")])
+                     _("候补顺序"), _("预约时间"), _("签到时间"), _("备注")])
     for number, line in enumerate(lines, start=1):
         b = line.booking
-        writer.writerow([number, b.code, _cell(b.name), _cell(b.phone), b.party_size,
-                         status_label(b), line.waitlist_position or "", _local(b.created_at),
-                         _local(b.checked_in_at)])
+        writer.writerow([number, b.code, _cell(b.name), _cell(display_phone(b.phone)),
+                         b.party_size, status_label(b), line.waitlist_position or "",
+                         _local(b.created_at), _local(b.checked_in_at), _cell(b.remarks)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from openday import clock
 from openday.accounts.permissions import approved_lab_required, own_lab_or_404
+from openday.core.phone import display_phone
 from openday.bookings import staff
 from openday.bookings.blueprint import bp
 from openday.bookings.forms import CancelSlotForm, CheckinForm, WalkInForm
@@ -51,7 +52,8 @@ def roster(slot_id: int):
     if request.args.get("format") == "csv":
         return roster_response(slot, lines)
     return not_stored(render_template("bookings/roster.html", slot=slot, event=slot.event,
-                                      lines=lines, status_label=staff.status_label))
+                                      lines=lines, status_label=staff.status_label,
+                                      display_phone=display_phone))
 
 
 @bp.route("/lab/slots/<int:slot_id>/roster.csv")
@@ -203,7 +205,7 @@ def render_checkin(form: CheckinForm, walk_form: WalkInForm | None = None, booki
     return not_stored(render_template(
         "bookings/checkin.html", form=form, walk_form=walk_form, booking=booking,
         outcome=outcome, message=message, code=code, todays=todays,
-        status_label=staff.status_label, today=clock.today()))
+        status_label=staff.status_label, today=clock.today(), display_phone=display_phone))
 
 
 @bp.route("/lab/checkin", methods=["GET", "POST"])

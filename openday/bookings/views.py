@@ -81,7 +81,7 @@ def book(slot_id: int):
     if problem is None and form.validate_on_submit():
         booking_request = service.BookingRequest(
             name=form.name.data, phone=form.phone.data, party_size=form.party_size_value(),
-            consent=bool(form.consent.data))
+            consent=bool(form.consent.data), remarks=form.remarks.data)
         try:
             booking = service.book(slot.id, booking_request, submission=submission)
         except service.AlreadyBooked as exc:
@@ -105,6 +105,16 @@ def book(slot_id: int):
             return redirect(url_for("bookings.manage", token=booking.manage_token), 303)
     return render_template("bookings/book.html", slot=slot, event=slot.event, form=form,
                            problem=problem, venue=venue(slot.event))
+
+
+@bp.get("/bookings/mine")
+def mine():
+    """This browser's bookings (the manage tokens its session remembers), so a citizen who closed
+    the tab finds them again on the same phone."""
+    bookings = service.find_by_tokens(_remembered())
+    return _private(make_response(render_template(
+        "bookings/mine.html", bookings=bookings, limit=SESSION_BOOKINGS_MAX,
+        positions={b.id: service.waitlist_position(b) for b in bookings})))
 
 
 def _booking_or_404(token: str) -> Booking:

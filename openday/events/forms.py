@@ -73,6 +73,7 @@ class EventForm(FlaskForm):
     venue_name = StringField(_l("场所名称"), filters=[strip], validators=[Length(max=120)])
     venue_address = StringField(_l("场所地址"), filters=[strip], validators=[Length(max=200)])
     venue_district = SelectField(_l("所在区县"), choices=[], validate_choice=False)
+    venue_point = StringField(_l("场所位置（选填）"), filters=[strip], validators=[Length(max=2000)])
     audience = MultiCheckboxField(_l("面向人群"), choices=list(AUDIENCE_LABELS.items()),
                                   default=["public"],
                                   validators=[DataRequired(message=_l("请至少选择一类人群"))])

@@ -110,6 +110,10 @@ class Event(db.Model):
     district_adcode: Mapped[str] = mapped_column(sa.String(6))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # True when the lab set the venue's point itself (coordinates or a map link); otherwise
+    # lat/lon are where the address was geocoded, often only its district's centre, and
+    # distances to it are shown as approximate.
+    point_exact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     audience: Mapped[str] = mapped_column(sa.String(100), default="public")  # comma-separated codes
     accessibility: Mapped[str] = mapped_column(sa.String(500), default="")
     testing_items: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -91,6 +91,7 @@ class Listing:
     seats_taken: int
     slot_status: str
     event_status: str
+    point_exact: bool  # the venue's point was set by its lab; else distances are approximate
 
     @property
     def seats_left(self) -> int:
@@ -108,7 +109,8 @@ class Listing:
 
 _LISTING_COLUMNS = (Slot.id, Slot.event_id, Slot.kind, Event.title, Event.lab_id, Lab.name,
                     Slot.city_adcode, Event.venue_name, Event.venue_address, Slot.starts_at,
-                    Slot.ends_at, Slot.capacity, Slot.seats_taken, Slot.status, Event.status)
+                    Slot.ends_at, Slot.capacity, Slot.seats_taken, Slot.status, Event.status,
+                    Event.point_exact)
 
 
 @dataclass

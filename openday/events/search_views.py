@@ -27,13 +27,14 @@ def _url_with(**changes) -> str:
 
 
 @bp.app_template_global()
-def slot_cards(hits: list[search_service.Hit]) -> Markup:
-    """The result cards of a list of search Hits (templates/events/_slot_card.html). They are a
-    pure function of the listings (seats included) and distances, so they are remembered
-    (``web.remembered_macro``): a popular city's list is the same cards for many readers, and a
-    change of seats is a new listing."""
+def slot_cards(hits: list[search_service.Hit], show_city: bool = False) -> Markup:
+    """The result cards of a list of search Hits (templates/events/_slot_card.html); with
+    ``show_city`` (a list of more than one city: the whole country, near a point) each names its
+    city. They are a pure function of the listings (seats included) and distances, so they are
+    remembered (``web.remembered_macro``): a popular city's list is the same cards for many
+    readers, and a change of seats is a new listing."""
     return remembered_macro("events/_slot_card.html", "slot_cards",
-                            tuple((hit.slot, hit.distance_km) for hit in hits))
+                            tuple((hit.slot, hit.distance_km) for hit in hits), show_city)
 
 
 @bp.app_template_global()

@@ -80,16 +80,23 @@ def invalid(fields: dict[str, str]) -> RuleError:
     return RuleError("invalid", _("请修正标出的问题后再提交。"), fields)
 
 
+# How far a pasted point may lie from its district's centre (the geocoder's own allowance).
+POINT_PLAUSIBLE_KM = 300.0
+
+
 def venue_fields(lab: Lab, venue_type: str, name: str = "", address: str = "",
-                 district_adcode: str = "") -> dict:
-    """Where an event happens: the lab's own address, or an off-site place geocoded in its
-    district."""
+                 district_adcode: str = "", point: str = "") -> dict:
+    """Where an event happens: the lab's own address, or an off-site place in its district, at
+    the exact ``point`` the lab pasted (coordinates or a map link, ``geo.coords``) or else where
+    its address geocodes (often only the district's centre: distances to it are approximate)."""
     if venue_type == "lab":
         return {"venue_type": "lab", "venue_name": "", "venue_address": lab.address,
                 "province_adcode": lab.province_adcode, "city_adcode": lab.city_adcode,
-                "district_adcode": lab.district_adcode, "lat": lab.lat, "lon": lab.lon}
+                "district_adcode": lab.district_adcode, "lat": lab.lat, "lon": lab.lon,
+                "point_exact": False}
+    from openday.geo.coords import parse_point
     from openday.geo.geocoder import geocode_address
-    from openday.geo.service import city_of, get_region, province_of
+    from openday.geo.service import city_of, distance_km, get_region, province_of
 
     errors: dict[str, str] = {}
     if venue_type not in VENUE_TYPES:
@@ -106,21 +113,32 @@ def venue_fields(lab: Lab, venue_type: str, name: str = "", address: str = "",
         # The form offers the lab's own province only; a posted code from elsewhere is refused
         # here too, or a lab could list an event in a region whose regulator does not oversee it.
         errors["venue_district"] = _("场外活动须在本机构所在省份内")
+    exact = None
+    if (point or "").strip():
+        try:
+            exact = parse_point(point)
+        except ValueError:
+            errors["venue_point"] = _("请粘贴经纬度（如 28.19, 112.97）或带坐标的高德、百度地图链接")
+        else:
+            if region is not None and distance_km(exact[0], exact[1], region.lat,
+                                                  region.lon) > POINT_PLAUSIBLE_KM:
+                errors["venue_point"] = _("该位置离所选区县太远，请检查坐标")
     if errors:
         raise invalid(errors)
     province = province_of(region.adcode)
     # The gazetteer point of the district when the address cannot be placed more precisely.
-    point = geocode_address(address, region.adcode) or (region.lat, region.lon)
+    located = exact or geocode_address(address, region.adcode) or (region.lat, region.lon)
     return {"venue_type": venue_type, "venue_name": name, "venue_address": address,
             "province_adcode": province.adcode, "city_adcode": city.adcode,
-            "district_adcode": region.adcode, "lat": point[0], "lon": point[1]}
+            "district_adcode": region.adcode, "lat": located[0], "lon": located[1],
+            "point_exact": exact is not None}
 
 
 def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool = False) -> Event:
     """Create (``event`` None) or update a lab's event; ``publish`` makes it visible.
 
     ``data``: kind, title, summary, description, venue_type, venue_name, venue_address,
-    venue_district, audience (a list of codes), accessibility, testing_items, what_to_bring.
+    venue_district, venue_point (optional: coordinates or a map link), audience (a list of codes), accessibility, testing_items, what_to_bring.
     Updating never touches slots or bookings, only the copies slots keep of the event.
     """
     errors: dict[str, str] = {}
@@ -138,7 +156,8 @@ def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool =
         errors["status"] = _("当前没有进行中的开放日，暂不能创建活动")
     try:
         venue = venue_fields(lab, data.get("venue_type") or "lab", data.get("venue_name") or "",
-                             data.get("venue_address") or "", data.get("venue_district") or "")
+                             data.get("venue_address") or "", data.get("venue_district") or "",
+                             data.get("venue_point") or "")
     except RuleError as exc:
         errors.update(exc.fields)
         venue = {}
@@ -177,7 +196,7 @@ def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool =
 # read by regulators in every language).
 AUDITED_EVENT_FIELDS = (
     "status", "kind", "title", "summary", "description", "venue_type", "venue_name",
-    "venue_address", "district_adcode", "audience", "accessibility", "testing_items",
+    "venue_address", "district_adcode", "lat", "lon", "audience", "accessibility", "testing_items",
     "what_to_bring")
 
 

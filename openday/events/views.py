@@ -62,7 +62,8 @@ SLOTS_FIELDS = {"starts_at": "day", "ends_at": "duration", "closes_at": "closes_
 def event_data(form: EventForm) -> dict:
     return {name: form[name].data for name in (
         "kind", "title", "summary", "description", "venue_type", "venue_name", "venue_address",
-        "venue_district", "audience", "accessibility", "testing_items", "what_to_bring")}
+        "venue_district", "venue_point", "audience", "accessibility", "testing_items",
+        "what_to_bring")}
 
 
 def own_event_or_404(event_id: int) -> Event:
@@ -76,6 +77,8 @@ def filled_event_form(event: Event) -> EventForm:
     form.venue_district.data = event.district_adcode
     if event.venue_type == "lab":
         form.venue_name.data = form.venue_address.data = ""
+    elif event.point_exact:
+        form.venue_point.data = f"{event.lat:.6f}, {event.lon:.6f}"
     return form
 
 

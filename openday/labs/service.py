@@ -17,7 +17,7 @@ from openday.accounts.service import check_new_password, email_taken, normalise_
 from openday.audit import service as audit
 from openday.core.db import advisory_lock, write_transaction
 from openday.core.errors import RuleError
-from openday.core.phone import normalise_phone
+from openday.core.phone import mainland_mobile
 from openday.core.scope import Scope
 from openday.extensions import db
 from openday.geo import service as geo
@@ -168,7 +168,7 @@ class _Problems:
 
 def _contact_phone(raw: str | None) -> str:
     try:
-        return normalise_phone(raw)
+        return mainland_mobile(raw)
     except ValueError:
         raise RuleError.on("contact_phone", _l("请填写 11 位手机号码，如 13812345678")) from None
 

@@ -2,6 +2,8 @@
 // Loaded as a file (CSP: script-src 'self'); the button stays hidden where geolocation is missing.
 (function () {
   "use strict";
+  var panel = document.getElementById("search-panel");
+  if (panel && window.matchMedia("(min-width: 768px)").matches) { panel.open = true; }
   var button = document.getElementById("near-me");
   var form = document.querySelector("form.search-form");
   if (!button || !form || !("geolocation" in navigator)) { return; }

@@ -152,8 +152,8 @@ def test_keys_older_than_a_day_are_ignored_and_purged(client, db, create_slot):
     db.session.rollback()
     kept = dict(db.session.execute(sa.select(IdempotencyKey.key_hash, IdempotencyKey.booking_id)).all())
     booking_of = dict(db.session.execute(sa.select(Booking.phone, Booking.id)).all())
-    assert kept == {hashlib.sha256(old.encode()).hexdigest(): booking_of["13700137000"],
-                    hashlib.sha256(recent.encode()).hexdigest(): booking_of["13900139000"]}
+    assert kept == {hashlib.sha256(old.encode()).hexdigest(): booking_of["+8613700137000"],
+                    hashlib.sha256(recent.encode()).hexdigest(): booking_of["+8613900139000"]}
 
 
 THREADS = 8

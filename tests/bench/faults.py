@@ -100,11 +100,11 @@ def stored(url: str, slot_ids: list[int]) -> tuple[dict[str, str], int, int]:
     """The rush's bookings (code -> status), the seats they hold, and the slots' seats_taken."""
     with psycopg.connect(url) as connection:
         codes = dict(connection.execute(
-            "SELECT code, status FROM booking WHERE slot_id = ANY(%s) AND phone LIKE '17%%'",
+            "SELECT code, status FROM booking WHERE slot_id = ANY(%s) AND phone LIKE '+8617%%'",
             (slot_ids,)).fetchall())
         confirmed = connection.execute(
             "SELECT coalesce(sum(party_size), 0) FROM booking WHERE slot_id = ANY(%s) "
-            "AND status = 'confirmed' AND phone LIKE '17%%'", (slot_ids,)).fetchone()[0]
+            "AND status = 'confirmed' AND phone LIKE '+8617%%'", (slot_ids,)).fetchone()[0]
         taken = connection.execute("SELECT coalesce(sum(seats_taken), 0) FROM slot WHERE id = ANY(%s)",
                                    (slot_ids,)).fetchone()[0]
     return codes, int(confirmed), int(taken)

@@ -24,8 +24,8 @@ def count_bookings(db) -> int:
 @pytest.mark.parametrize("raw", ["13800138000", "+8613800138000", "+86 138 0013 8000",
                                  "86-138-0013-8000", "138-0013-8000", " 138 0013 8000 ",
                                  "008613800138000", "１３８００１３８０００"])
-def test_phone_is_normalised_to_eleven_digits(raw):
-    assert normalise_phone(raw) == "13800138000"
+def test_mainland_phone_is_normalised_to_e164(raw):
+    assert normalise_phone(raw) == "+8613800138000"
 
 
 @pytest.mark.parametrize("raw", ["", "12800138000", "1380013800", "138001380000", "+8512800138000",
@@ -67,7 +67,7 @@ def test_name_is_trimmed_and_forty_characters_fit(db, create_slot, book):
 
 def test_stored_phone_is_normalised(db, create_slot, book):
     booking = book(create_slot(), phone="+86 139-0000-1111")
-    assert booking.phone == "13900001111"
+    assert booking.phone == "+8613900001111"
 
 
 # ---- codes and tokens ----------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def test_qr_and_calendar_links_use_the_public_url(client, db, create_slot):
     manage = client.get(f"/bookings/{booking.manage_token}", base_url="http://openday.example.cn:8080")
     html = manage.get_data(as_text=True)
     assert manage.status_code == 200
-    assert f"{PUBLIC}/lab/checkin?code={booking.code}" in html
+    from tests.bookings.test_booking_pages import qr_of
+    assert qr_of(f"{PUBLIC}/lab/checkin?code={booking.code}") in html
     assert f"{PUBLIC}/bookings/{booking.manage_token}" in html
     ics = client.get(f"/bookings/{booking.manage_token}.ics", base_url="http://openday.example.cn:8080")
     event = next(c for c in Calendar.from_ical(ics.data).walk() if c.name == "VEVENT")

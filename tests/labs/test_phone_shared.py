@@ -1,4 +1,5 @@
-"""A lab's contact phone and a citizen's booking phone follow one rule (core.phone)."""
+"""A lab's contact phone and a citizen's mainland booking phone follow one rule (core.phone):
+the lab keeps the 11 digits, the booking the same number in E.164."""
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,7 @@ def test_lab_registration_and_booking_accept_the_same_phones(client, db, registr
     response = client.submit("/labs/register", registration(contact_phone=phone))
     assert response.status_code == 302, field_error(response.get_data(as_text=True), "contact_phone")
     assert db.session.execute(sa.select(Lab.contact_phone)).scalar_one() == "13812345678"
-    assert validate_request(_booking(phone), max_party=4)[1] == "13812345678"
+    assert validate_request(_booking(phone), max_party=4)[1] == "+8613812345678"
 
 
 @pytest.mark.parametrize("phone", BAD)

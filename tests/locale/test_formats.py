@@ -63,3 +63,26 @@ def test_english_pages_have_no_chinese_left(client, path):
     assert response.status_code == 200
     leftovers = sorted(set(re.findall(r"[^\s<>]*[\u3400-\u9fff]+[^\s<>]*", visible_text(response.get_data(as_text=True)))))
     assert not leftovers, f"Chinese on the English {path}: {leftovers}"
+
+
+SAT_0130_UTC = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)   # Saturday 5 Dec, 09:30 in Beijing
+
+
+@pytest.mark.parametrize(("lang", "same_day", "afternoon", "overnight"), [
+    ("zh_Hans", "12月5日 周六 09:30–11:00", "12月5日 周六 14:00", "12月5日 周六 22:00 – 12月6日 周日 01:00"),
+    ("zh_Hant", "12月5日 週六 09:30–11:00", "12月5日 週六 14:00", "12月5日 週六 22:00 – 12月6日 週日 01:00"),
+    ("en", "Sat 5 Dec 09:30–11:00", "Sat 5 Dec 14:00", "Sat 5 Dec 22:00 – Sun 6 Dec 01:00"),
+])
+def test_slot_times_show_the_weekday_the_date_once_and_24_hour_time(app, lang, same_day, afternoon,
+                                                                     overnight):
+    from datetime import timedelta
+
+    from openday.web import local_moment, time_range
+    with app.test_request_context(f"/?lang={lang}"):
+        assert time_range(SAT_0130_UTC, SAT_0130_UTC + timedelta(minutes=90)) == same_day
+        assert local_moment(SAT_0130_UTC + timedelta(hours=4, minutes=30)) == afternoon
+        late = SAT_0130_UTC + timedelta(hours=12, minutes=30)
+        assert time_range(late, late + timedelta(hours=3)) == overnight
+        rendered = app.jinja_env.from_string("{{ a|time_range(b) }}").render(
+            a=SAT_0130_UTC, b=SAT_0130_UTC + timedelta(minutes=90))
+        assert rendered == same_day

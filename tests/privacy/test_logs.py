@@ -50,7 +50,7 @@ def test_a_whole_booking_lifecycle_logs_no_phone_token_or_name(
     page = client.submit(f"/slots/{slot.id}/book", {"name": NAME, "phone": "139-1234-5678",
                                                     "party_size": "2", "consent": "y"})
     assert page.status_code == 303, page.get_data(as_text=True)[:2000]
-    booking = db.session.execute(db.select(Booking).where(Booking.phone == PHONE)).scalar_one()
+    booking = db.session.execute(db.select(Booking).where(Booking.phone == "+86" + PHONE)).scalar_one()
     tokens = [booking.manage_token]
     assert client.get(page.headers["Location"]).status_code == 200
     assert client.get(f"/bookings/{booking.manage_token}.ics").status_code == 200
@@ -77,7 +77,7 @@ def test_a_whole_booking_lifecycle_logs_no_phone_token_or_name(
     # Another citizen books on the web and cancels there.
     client.submit(f"/slots/{slot.id}/book", {"name": NAME, "phone": "13912345671", "party_size": "1",
                                              "consent": "y"})
-    other = db.session.execute(db.select(Booking).where(Booking.phone == "13912345671")).scalar_one()
+    other = db.session.execute(db.select(Booking).where(Booking.phone == "+8613912345671")).scalar_one()
     tokens.append(other.manage_token)
     manage = f"/bookings/{other.manage_token}"
     assert client.submit(f"{manage}/cancel", {}).status_code == 303
@@ -197,3 +197,12 @@ def test_redaction_leaves_file_paths_and_words_readable_and_takes_every_token():
             (f"referer https://kaifangri.cn/bookings/{token[:-1]}", "referer https://kaifangri.cn/bookings/[token]"),
             ("/bookings/abcdefghijklmnopqrstuvwxyz", "/bookings/[token]")]:  # token-length, all lowercase
         assert conf.redact(line) == expected
+
+
+def test_redaction_takes_numbers_abroad_as_booking_phones_are_stored():
+    import openday.gunicorn_conf as conf
+
+    for phone in ("+85291234567", "+8613812345678", "+447911123456", "+886912345678"):
+        assert conf.redact(f"IntegrityError (phone)=({phone}) slot 7") == (
+            "IntegrityError (phone)=([phone]) slot 7")
+    assert conf.redact("GET /search?page=2 200 1234") == "GET /search?page=2 200 1234"

@@ -25,7 +25,7 @@ def purge_world(campaign, create_campaign, create_lab, create_event, create_slot
         old_slot = create_slot(event=create_event(lab=lab, campaign_id=old.id), capacity=3,
                                starts_in=timedelta(days=1))
         new_slot = create_slot(event=create_event(lab=lab, campaign_id=current.id))
-        kept = book(old_slot, 2, phone="13800138001", name="张三")
+        kept = book(old_slot, 2, phone="13800138001", name="张三", remarks="坐轮椅")
         waitlisted = book(old_slot, 2, phone="13800138002", name="李四")
         gone = book(old_slot, 1, phone="13800138003", name="王五")
         service.cancel(gone)
@@ -55,10 +55,11 @@ def test_purge_removes_names_and_phones_and_keeps_every_count(app, db, runner, p
     for booking in old_bookings:
         booking = db.session.get(Booking, booking.id)
         assert booking.name is None and booking.phone is None and booking.purged_at is not None
+        assert booking.remarks is None
         assert (booking.status, booking.party_size, booking.code) == statuses[booking.id]
     assert counters(db, slot.id) == before
     other = db.session.get(Booking, current_booking.id)     # another campaign's data is untouched
-    assert (other.name, other.phone, other.purged_at) == ("赵六", "13800138004", None)
+    assert (other.name, other.phone, other.purged_at) == ("赵六", "+8613800138004", None)
     assert mask_phone(db.session.get(Booking, old_bookings[0].id).phone) == ""
     from openday.bookings.commands import check_invariants
     assert check_invariants().ok                            # `openday check` still agrees
@@ -73,7 +74,7 @@ def test_purge_refuses_within_the_retention_period(app, db, runner, purge_world)
     assert result.exit_code == 1
     assert "--force" in result.output and "OPENDAY_RETENTION_DAYS" in result.output
     db.session.expire_all()
-    assert db.session.get(Booking, old_bookings[0].id).phone == "13800138001"
+    assert db.session.get(Booking, old_bookings[0].id).phone == "+8613800138001"
 
 
 def test_force_purges_before_the_retention_period_and_twice_is_harmless(app, db, runner,
