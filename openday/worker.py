@@ -39,7 +39,8 @@ class Job:
     schedule: dict = field(default_factory=dict)
 
 
-# Add a periodic job here, one line each (the function does its own "is it time yet").
+# Add a periodic job here, one line each. Each runs once when a worker starts, then on its
+# schedule, so its function decides for itself whether there is anything to do yet.
 PERIODIC_JOBS: tuple[Job, ...] = (
     Job("deliver-messages", "openday.messages.jobs:deliver"),  # retries, held and stale rows
     Job("queue-reminders", "openday.messages.jobs:reminders", {"minute": "*/5"}),
@@ -88,6 +89,7 @@ def build_queue(app: Flask):
 
     # The wrapper Huey returns enqueues the task when called, or later with .schedule(delay=).
     huey.openday_deliver = huey.task(name=DELIVER)(in_app(deliver))
+    huey.openday_jobs = {}
     for job in PERIODIC_JOBS:
         target = job.target
 
@@ -95,7 +97,8 @@ def build_queue(app: Flask):
             result = _call(target)()
             if hasattr(result, "next_due"):
                 _follow_up(huey, result.next_due)
-        huey.periodic_task(crontab(**job.schedule), name=job.name)(in_app(run_job))
+        huey.openday_jobs[job.name] = huey.periodic_task(
+            crontab(**job.schedule), name=job.name)(in_app(run_job))
     return huey
 
 
@@ -200,7 +203,9 @@ def worker_command(threads: int | None) -> None:
     consumer = huey.create_consumer(
         workers=threads or app.config["OPENDAY_WORKER_THREADS"], worker_type="thread",
         periodic=True, initial_delay=0.1, backoff=1.15, max_delay=1.0, scheduler_interval=1)
-    huey.openday_deliver()  # what came due while no worker ran
+    # Each job once now, then on its schedule: what came due while no worker ran.
+    for job in huey.openday_jobs.values():
+        job()
     click.echo(f"openday worker: queue {type(huey).__name__}, "
                f"{len(PERIODIC_JOBS)} periodic jobs", err=True)
     consumer.run()

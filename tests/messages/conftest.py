@@ -57,8 +57,13 @@ def message_settings(sms, smtp, queue_url) -> dict:
 
 
 @pytest.fixture
-def app_config(message_settings) -> dict:
-    return dict(message_settings)
+def app_config(message_settings, request) -> dict:
+    # The test client asks for "localhost"; links in messages still use the public address.
+    config = {**message_settings, "TRUSTED_HOSTS": ["localhost", "openday.test"]}
+    if "limited" in request.fixturenames:  # a test of rate limits turns them on
+        config.update(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                      **request.getfixturevalue("limited"))
+    return config
 
 
 class Worker:
