@@ -23,6 +23,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
+from openday import clock
 from openday.cli import openday_cli
 from openday.extensions import db
 
@@ -111,7 +112,6 @@ def _follow_up(huey, next_due) -> None:
     for then, once per worker for a given moment."""
     if next_due is None:
         return
-    from openday import clock
     delay = max((next_due - clock.now()).total_seconds(), 0) + 0.2
     if delay > 60:
         return

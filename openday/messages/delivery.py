@@ -28,10 +28,15 @@ from openday import clock
 from openday.core.db import write_transaction
 from openday.extensions import db
 from openday.messages import channels
-from openday.messages.models import Channel, Message, MessageStatus
+from openday.bookings.models import Booking, BookingStatus
+from openday.messages.models import Channel, Message, MessageKind, MessageStatus
 
 log = logging.getLogger(__name__)
-BATCH = 50
+# Rows claimed at once. Their lease (OPENDAY_MESSAGE_LEASE_SECONDS) must cover sending them one
+# after another: a failing gateway costs one timeout per batch (the rest wait, untried).
+BATCH = 20
+_STALE_ONCE_CANCELLED = {MessageKind.confirmed, MessageKind.promoted, MessageKind.reminder,
+                         MessageKind.slot_changed}
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -52,7 +57,8 @@ class Outcome:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
-    skipped: int = 0
+    skipped: int = 0                   # over the daily ceiling
+    stale: int = 0                     # its booking was cancelled before it went
     next_due: datetime | None = None   # the soonest row still to try, if any
     seen: int = 0                      # rows the last claim looked at
     errors: list[str] = field(default_factory=list)
@@ -105,6 +111,15 @@ def _claim(now: datetime, limit: int, outcome: Outcome) -> list[Claimed]:
     outcome.seen = len(due)
     claimed = []
     for message in due:
+        if message.kind in _STALE_ONCE_CANCELLED and message.booking_id is not None:
+            booking = db.session.get(Booking, message.booking_id)
+            if booking is not None and booking.status == BookingStatus.cancelled:
+                # Held (quiet hours) or retried past its booking's end: "you are booked" after
+                # "it is cancelled" would mislead.
+                message.status, message.lease_until = MessageStatus.skipped, None
+                message.last_error = "booking cancelled before it was sent"
+                outcome.stale += 1
+                continue
         if message.channel == Channel.sms:
             held = None if message.urgent else quiet_until(now)
             if held is not None:
@@ -139,33 +154,46 @@ def _send(message: Claimed) -> str | None:
                               message.uid, timeout)
 
 
-def _record(message: Claimed, error: str | None, outcome: Outcome) -> None:
+def _result(message: Claimed, error: str | None, now: datetime,
+            backoff_of: Claimed | None = None) -> tuple[dict, str]:
+    """The row's new values and the outcome's counter; ``backoff_of``: not tried, because the
+    same gateway just failed another message, so it waits as that one does, attempt not counted."""
     config = current_app.config
-    now = clock.now()
-    mine = sa.update(Message).where(Message.id == message.id,
-                                    Message.status == MessageStatus.sending,
-                                    Message.attempts == message.attempts)
-    if error is None:
-        values = {"status": MessageStatus.sent, "sent_at": now, "lease_until": None,
-                  "last_error": None}
-        counter = "sent"
-    elif message.attempts >= config["OPENDAY_MESSAGE_MAX_ATTEMPTS"]:
-        values = {"status": MessageStatus.failed, "lease_until": None, "last_error": error[:200]}
-        counter = "failed"
-    else:
+    if backoff_of is not None:
         wait = timedelta(seconds=config["OPENDAY_MESSAGE_RETRY_SECONDS"]
-                         * 2 ** (message.attempts - 1))
-        values = {"status": MessageStatus.pending, "lease_until": None, "last_error": error[:200],
-                  "next_attempt_at": now + min(wait, MAX_BACKOFF)}
-        counter = "retried"
-    changed = write_transaction(lambda: db.session.execute(
-        mine.values(values).execution_options(synchronize_session=False)).rowcount)
-    if changed:
-        setattr(outcome, counter, getattr(outcome, counter) + 1)
-    else:
-        # The lease ran out while we were sending and another worker took the row: its attempt
-        # (with the same id) is the one that counts.
-        log.warning("message %d: lease lost during delivery", message.id)
+                         * 2 ** (backoff_of.attempts - 1))
+        return ({"status": MessageStatus.pending, "lease_until": None,
+                 "attempts": message.attempts - 1,
+                 "next_attempt_at": now + min(wait, MAX_BACKOFF)}, "retried")
+    if error is None:
+        return ({"status": MessageStatus.sent, "sent_at": now, "lease_until": None,
+                 "last_error": None}, "sent")
+    if message.attempts >= config["OPENDAY_MESSAGE_MAX_ATTEMPTS"]:
+        return {"status": MessageStatus.failed, "lease_until": None,
+                "last_error": error[:200]}, "failed"
+    wait = timedelta(seconds=config["OPENDAY_MESSAGE_RETRY_SECONDS"] * 2 ** (message.attempts - 1))
+    return ({"status": MessageStatus.pending, "lease_until": None, "last_error": error[:200],
+             "next_attempt_at": now + min(wait, MAX_BACKOFF)}, "retried")
+
+
+def _record(results: list[tuple[Claimed, dict, str]], outcome: Outcome) -> None:
+    """Every answer of a batch in one write transaction (one per message would double the
+    writes a rush of bookings queues behind on SQLite), each only if the row is still ours."""
+    def work() -> list[int]:
+        return [db.session.execute(
+            sa.update(Message).where(Message.id == message.id,
+                                     Message.status == MessageStatus.sending,
+                                     Message.attempts == message.attempts)
+            .values(values).execution_options(synchronize_session=False)).rowcount
+            for message, values, _counter in results]
+
+    for (message, _values, counter), changed in zip(results, write_transaction(work)):
+        if changed:
+            setattr(outcome, counter, getattr(outcome, counter) + 1)
+        else:
+            # The lease ran out while we were sending and another worker took the row: its
+            # attempt (with the same id) is the one that counts.
+            log.warning("message %d: lease lost during delivery", message.id)
 
 
 def _ways() -> list[str]:
@@ -188,12 +216,22 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Outcome:
     while True:
         moment = now or clock.now()
         batch = write_transaction(lambda moment=moment: _claim(moment, limit, outcome))
+        results, failing = [], {}
         for message in batch:
-            error = _send(message)
-            if error:
-                log.info("message %d (%s) not delivered: %s", message.id, message.channel, error)
-                outcome.errors.append(error)
-            _record(message, error, outcome)
+            if message.channel in failing:
+                # That gateway just failed: do not spend a timeout on each of the rest.
+                values, counter = _result(message, None, clock.now(), failing[message.channel])
+            else:
+                error = _send(message)
+                if error:
+                    log.info("message %d (%s) not delivered: %s", message.id, message.channel,
+                             error)
+                    outcome.errors.append(error)
+                    failing[message.channel] = message
+                values, counter = _result(message, error, clock.now())
+            results.append((message, values, counter))
+        if results:
+            _record(results, outcome)
         if outcome.seen < limit:
             break
     outcome.next_due = _next_due()

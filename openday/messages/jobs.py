@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 def deliver() -> delivery.Outcome:
     outcome = delivery.deliver_due()
     if outcome.sent or outcome.retried or outcome.failed:
-        log.info("messages: %d sent, %d to retry, %d failed, %d held, %d over the ceiling",
-                 outcome.sent, outcome.retried, outcome.failed, outcome.deferred, outcome.skipped)
+        log.info("messages: %d sent, %d to retry, %d failed, %d held, %d over the ceiling, "
+                 "%d no longer true", outcome.sent, outcome.retried, outcome.failed,
+                 outcome.deferred, outcome.skipped, outcome.stale)
     return outcome
 
 

@@ -145,6 +145,15 @@ def _reminder_uid(phone: str, day) -> str:
     return "reminder-" + hashlib.sha256(f"{phone}|{day.isoformat()}".encode()).hexdigest()[:40]
 
 
+# When each day's reminders last looked, in this process: the next pass reads only the phones with
+# a booking made since (less a margin for transactions still open then), so the five-minute job
+# does not re-read a whole national day of bookings each time. The first pass of each hour reads
+# them all again, which catches what that misses (a slot moved to tomorrow, reminders switched
+# back on); a phone already reminded is skipped by its uid either way.
+_reminded_since: dict = {}
+_MARGIN = timedelta(minutes=1)
+
+
 def queue_reminders(now: datetime | None = None) -> int:
     """From OPENDAY_REMINDER_HOUR the day before, one reminder per phone for its confirmed
     bookings of tomorrow (not opted out, slot still open). Idempotent. Returns how many were
@@ -155,47 +164,59 @@ def queue_reminders(now: datetime | None = None) -> int:
         return 0
     day = local.date() + timedelta(days=1)
     start = clock.china_datetime(day, 0)
+    key = (current_app.config["OPENDAY_DATABASE_URL"], day)
+    since = None if local.minute < 5 else _reminded_since.get(key)
+    # Phones with a booking made since the last pass, then all their bookings of that day.
+    fresh = (sa.select(Booking.phone).join(Slot, Slot.id == Booking.slot_id)
+             .where(Slot.starts_at >= start, Slot.starts_at < start + timedelta(days=1)))
+    if since is not None:
+        fresh = fresh.where(Booking.created_at >= since - _MARGIN)
     rows = db.session.execute(
-        sa.select(Booking, Slot.starts_at, Event.title)
+        sa.select(Booking.id, Booking.phone, Booking.locale, Booking.code, Booking.manage_token,
+                  Slot.starts_at, Event.title)
         .join(Slot, Slot.id == Booking.slot_id).join(Event, Event.id == Slot.event_id)
         .where(Slot.starts_at >= start, Slot.starts_at < start + timedelta(days=1),
                Slot.status == SlotStatus.open, Booking.status == BookingStatus.confirmed,
-               Booking.reminders_off.is_(False), Booking.phone.is_not(None))
+               Booking.reminders_off.is_(False), Booking.phone.in_(fresh))
         .order_by(Booking.phone, Slot.starts_at, Booking.id)).all()
-    by_phone: dict[str, list] = {}
-    for booking, starts_at, title in rows:
-        by_phone.setdefault(booking.phone, []).append((booking, starts_at, title))
     db.session.commit()
+    by_phone: dict[str, list] = {}
+    for row in rows:
+        by_phone.setdefault(row.phone, []).append(row)
     if not by_phone:
+        _reminded_since[key] = now
         return 0
 
     def work() -> int:
         uids = {phone: _reminder_uid(phone, day) for phone in by_phone}
         done = set(db.session.execute(
             sa.select(Message.uid).where(Message.uid.in_(list(uids.values())))).scalars())
+        channel = Channel.sms if sms_gateway() else Channel.page
         queued = 0
         for phone, found in by_phone.items():
             if uids[phone] in done:
                 continue
-            booking, starts_at, title = found[0]
-            locale = booking.locale
+            first = found[0]
+            locale = first.locale
             if len(found) == 1:
-                body = texts.sms(locale, texts.REMINDER_ONE, link=manage_url(booking), title=title,
-                                 when=texts.when(locale, starts_at), code=booking.code)
+                body = texts.sms(locale, texts.REMINDER_ONE, title=first.title,
+                                 link=public_url(f"/bookings/{first.manage_token}"),
+                                 when=texts.when(locale, first.starts_at), code=first.code)
             else:
-                body = texts.sms(locale, texts.REMINDER_MANY, title=title, n=len(found),
-                                 when=texts.when(locale, starts_at))
-            channel = Channel.sms if sms_gateway() else Channel.page
+                body = texts.sms(locale, texts.REMINDER_MANY, title=first.title, n=len(found),
+                                 when=texts.when(locale, first.starts_at))
             write(MessageKind.reminder, channel, e164(phone), body, locale=locale,
-                  booking_id=booking.id, uid=uids[phone])
+                  booking_id=first.id, uid=uids[phone])
             queued += 1
         return queued
 
     for _attempt in range(3):
         try:
-            return write_transaction(work)
+            queued = write_transaction(work)
         except IntegrityError:
             continue  # another worker queued some at the same moment: the next pass skips them
+        _reminded_since[key] = now
+        return queued
     return 0
 
 

@@ -65,7 +65,7 @@ def test_quiet_hours_hold_sms_until_eight_but_not_a_same_day_change(
         app, db, sms, book, create_slot, monkeypatch):
     app.config["OPENDAY_SMS_QUIET_HOURS"] = "21-8"
     day = clock.today() + timedelta(days=3)
-    booked_at = at_beijing(monkeypatch, day, 22, 30)
+    at_beijing(monkeypatch, day, 22, 30)
     later = book(create_slot(starts_at=clock.china_datetime(day + timedelta(days=2), 10)))
     outcome = delivery.deliver_due()
     assert outcome.sent == 0 and outcome.deferred == 1
@@ -74,24 +74,25 @@ def test_quiet_hours_hold_sms_until_eight_but_not_a_same_day_change(
     assert clock.local(held.next_attempt_at) == clock.china_datetime(day + timedelta(days=1), 8)
     assert outcome.next_due == held.next_attempt_at
 
-    # 07:00 the next day a session of today is cancelled: that one goes out at once.
-    at_beijing(monkeypatch, day + timedelta(days=1), 7)
-    today_slot = create_slot(starts_at=clock.china_datetime(day + timedelta(days=1), 9))
-    app.config["OPENDAY_SMS_QUIET_HOURS"] = ""
+    # 07:00 the next day: a booking for 09:00 that day is held like any other, but the lab
+    # cancelling that session is a same-day change, texted at once.
+    next_day = day + timedelta(days=1)
+    at_beijing(monkeypatch, next_day, 7)
+    today_slot = create_slot(starts_at=clock.china_datetime(next_day, 9))
     early = book(today_slot)
-    assert delivery.deliver_due().sent == 1  # its confirmation, outside quiet hours settings
-    app.config["OPENDAY_SMS_QUIET_HOURS"] = "21-8"
+    assert delivery.deliver_due().sent == 0
     from openday.bookings import staff
     staff.cancel_slot(today_slot, "停电")
-    outcome = delivery.deliver_due()
-    assert outcome.sent == 1  # the same-day cancellation
-    assert [p["text"] for p in sms.to("+86" + early.phone)][-1].startswith("【开放日】抱歉")
-    assert not sms.to("+86" + later.phone)  # still held
-
-    at_beijing(monkeypatch, day + timedelta(days=1), 8)
     assert delivery.deliver_due().sent == 1
-    assert len(sms.to("+86" + later.phone)) == 1
-    assert booked_at < clock.now()
+    [text] = [p["text"] for p in sms.to("+86" + early.phone)]
+    assert text.startswith("【开放日】抱歉") and "场次已取消" in text
+    assert not sms.to("+86" + later.phone)
+
+    # 08:00: the held confirmation goes; the cancelled booking's one never does.
+    at_beijing(monkeypatch, next_day, 8)
+    outcome = delivery.deliver_due()
+    assert outcome.sent == 1 and outcome.stale == 1
+    assert len(sms.to("+86" + later.phone)) == 1 and len(sms.to("+86" + early.phone)) == 1
 
 
 def test_a_phone_gets_at_most_the_daily_ceiling_of_sms(app, db, sms, book, create_slot):
