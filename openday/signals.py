@@ -25,6 +25,9 @@ booking_confirmed = _signals.signal("booking-confirmed")
 bookings_promoted = _signals.signal("bookings-promoted")
 # Sender: the Slot; ``bookings``: its bookings just cancelled by ``by`` (lab or event).
 bookings_cancelled = _signals.signal("bookings-cancelled")
+# Sender: the Campaign id whose bookings' personal data the PIPL purge just removed, inside its
+# transaction: copies elsewhere (the messages sent to those phones) go with it.
+personal_data_purged = _signals.signal("personal-data-purged")
 
 
 def connect_signals() -> None:
@@ -36,6 +39,7 @@ def connect_signals() -> None:
     booking_confirmed.connect(_booking_confirmed)
     bookings_promoted.connect(_bookings_promoted)
     bookings_cancelled.connect(_bookings_cancelled)
+    personal_data_purged.connect(_personal_data_purged)
 
 
 def _lab_reviewed(lab, action: str, reason: str | None = None) -> None:
@@ -56,3 +60,8 @@ def _bookings_promoted(slot, bookings) -> None:
 def _bookings_cancelled(slot, bookings, by) -> None:
     from openday.messages import service
     service.bookings_cancelled(slot, bookings, by)
+
+
+def _personal_data_purged(campaign_id: int) -> None:
+    from openday.messages import service
+    service.forget_campaign(campaign_id)

@@ -38,8 +38,9 @@ def reminders() -> int:
 
 
 def purge() -> int:
-    """The PIPL purge (SPEC §7) of every campaign past its retention, and of what messages hold
-    of the citizens it purged: their phone numbers, and lookups older than the retention."""
+    """The PIPL purge (SPEC §7) of every campaign past its retention (which also empties the
+    messages about its bookings, ``messages.service.forget_campaign``), and of lookups older
+    than the retention."""
     days = current_app.config["OPENDAY_RETENTION_DAYS"]
     last_day = clock.today() - timedelta(days=days + 1)
     years = db.session.execute(
@@ -53,11 +54,7 @@ def purge() -> int:
         log.info("purge: personal data of the %d campaign removed", year)
 
     def work() -> None:
-        purged_bookings = sa.select(Booking.id).where(Booking.purged_at.is_not(None))
-        db.session.execute(
-            sa.update(Message).where(Message.booking_id.in_(purged_bookings),
-                                     Message.recipient.is_not(None))
-            .values(recipient=None, body="").execution_options(synchronize_session=False))
+        # Messages about no booking ("find my bookings" texts) and their links, once old.
         old = clock.now() - timedelta(days=days)
         db.session.execute(sa.delete(Message).where(Message.booking_id.is_(None),
                                                     Message.user_id.is_(None),

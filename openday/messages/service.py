@@ -395,6 +395,17 @@ def complete_password_reset(token: object, password: str) -> bool:
     return write_transaction(work)
 
 
+def forget_campaign(campaign_id: int) -> None:
+    """The PIPL purge of a campaign (SPEC §7), in its transaction: the messages about its bookings
+    lose their phone number and text (which names the booking); that they were sent stays."""
+    bookings_of = (sa.select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
+                   .where(Slot.campaign_id == campaign_id))
+    db.session.execute(
+        sa.update(Message).where(Message.booking_id.in_(bookings_of))
+        .values(recipient=None, body="")
+        .execution_options(synchronize_session=False))
+
+
 # ---- reading ------------------------------------------------------------------------------------
 
 def booking_messages(booking: Booking) -> list[Message]:

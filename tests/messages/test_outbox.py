@@ -144,3 +144,28 @@ def test_texts_follow_the_bookings_language(client, db, sms, create_slot):
     assert message.locale == "en"
     assert message.body.startswith("【开放日】") and "预约" not in message.body
     assert len(message.body.split(" http")[0]) <= 70
+
+
+def test_the_personal_data_purge_empties_the_messages_too(app, db, book, create_slot, campaign):
+    from openday.bookings.purge import purge_personal_data
+    booking = book(create_slot())
+    [message] = all_messages(db)
+    assert message.recipient == "+86" + booking.phone
+    purge_personal_data(campaign.year, force=True)
+    [message] = all_messages(db)
+    assert message.recipient is None and message.body == "" and message.kind == "confirmed"
+
+
+def test_the_workers_purge_job_purges_a_campaign_past_its_retention(
+        app, db, book, create_slot, create_campaign, create_event, monkeypatch):
+    from openday.bookings.models import Booking
+    from openday.messages import jobs
+    old = create_campaign(year=2020, starts_on=clock.today() - timedelta(days=200),
+                          is_current=False)
+    slot = create_slot(event=create_event(campaign_id=old.id))
+    booking = book(slot)
+    assert jobs.purge() == 1
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).phone is None
+    assert all_messages(db)[0].recipient is None
+    assert jobs.purge() == 0
