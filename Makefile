@@ -57,12 +57,16 @@ messages: install
 	  --sort-output -o openday/translations/messages.pot .
 	$(BIN)/pybabel update -i openday/translations/messages.pot -d openday/translations --no-fuzzy-matching
 
-# Serves with gunicorn on 127.0.0.1:$(PORT). A per-checkout secret key is generated on first run;
-# cookies are not marked Secure because this serves plain http on localhost.
+# Serves with gunicorn on 127.0.0.1:$(PORT), with one background worker (messages, reminders,
+# the purge) beside it: the trap stops the worker whenever gunicorn ends, and Ctrl-C reaches both.
+# A per-checkout secret key is generated on first run; cookies are not marked Secure because this
+# serves plain http on localhost.
 run: install instance/secret_key translations
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask db upgrade
 	@test -f instance/.demo-loaded || { SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask openday demo && touch instance/.demo-loaded; }
-	SECRET_KEY=$$(cat instance/secret_key) OPENDAY_SECURE_COOKIES=$${OPENDAY_SECURE_COOKIES:-0} \
+	export SECRET_KEY=$$(cat instance/secret_key) OPENDAY_SECURE_COOKIES=$${OPENDAY_SECURE_COOKIES:-0}; \
+	  $(BIN)/flask openday worker & worker=$$!; \
+	  trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
 	  $(BIN)/gunicorn -c openday/gunicorn_conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 install-test: install

@@ -31,15 +31,17 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     from openday.signals import connect_signals
     connect_signals()
-    from openday import cli
+    from openday import cli, worker
     cli.init_app(app)
+    worker.init_app(app)
     assets.init_app(app)
     _trust_proxies_and_hosts(app)  # last: ProxyFix wraps every other WSGI layer
     return app
 
 
 # Each domain's blueprint.py owns its blueprint and the modules of its routes.
-BLUEPRINTS = ("geo", "accounts", "labs", "events", "bookings", "stats", "notices", "audit", "api")
+BLUEPRINTS = ("geo", "accounts", "labs", "events", "bookings", "messages", "stats", "notices",
+              "audit", "api")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,13 +7,14 @@ from flask import Flask
 from flask.cli import AppGroup
 
 openday_cli = AppGroup("openday", help="openday data commands (demo, generate, check, purge, "
-                                        "backup, restore).")
+                                        "backup, restore, worker).")
 
 COMMAND_MODULES = (
     "openday.demo",
     "openday.bookings.commands",
     "openday.generate",
     "openday.backup",
+    "openday.worker",
 )
 
 

@@ -29,6 +29,8 @@ def _int(name: str, default: int) -> int:
 TESTING_DEFAULTS = {
     "OPENDAY_STATS_CACHE_SECONDS": 0,
     "OPENDAY_SEARCH_CACHE_SECONDS": 0,
+    # A test app's messages queue in memory unless the test names a store the worker shares.
+    "OPENDAY_QUEUE_URL": "memory://",
 }
 
 
@@ -46,7 +48,32 @@ def from_env(instance_path: str) -> dict:
         # until it is back, and never let a limiter error become the request's answer.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # The job store (SPEC §9): "" is a SQLite file in instance/, "redis://…" for several
+        # servers, "sqlite:////path/queue.db" a file elsewhere, "memory://" this process only.
         "OPENDAY_QUEUE_URL": os.environ.get("OPENDAY_QUEUE_URL", ""),
+        "OPENDAY_QUEUE_NAME": _text("OPENDAY_QUEUE_NAME", "openday"),
+        "OPENDAY_WORKER_THREADS": _int("OPENDAY_WORKER_THREADS", 2),
+        # Messages (SPEC §11). Unset gateway: SMS are kept and shown on the booking's page only.
+        "OPENDAY_SMS_WEBHOOK_URL": os.environ.get("OPENDAY_SMS_WEBHOOK_URL", ""),
+        "OPENDAY_SMS_TIMEOUT_SECONDS": _int("OPENDAY_SMS_TIMEOUT_SECONDS", 10),
+        "OPENDAY_SMTP_URL": os.environ.get("OPENDAY_SMTP_URL", ""),
+        "OPENDAY_MAIL_FROM": _text("OPENDAY_MAIL_FROM", "openday@localhost"),
+        # A claimed message is the worker's for this long; past it (the worker died) it is tried
+        # again, with the same id. Longer than a gateway's timeout, so a live worker keeps it.
+        "OPENDAY_MESSAGE_LEASE_SECONDS": _int("OPENDAY_MESSAGE_LEASE_SECONDS", 60),
+        # Retries wait this, doubling each time (capped at an hour), up to the last attempt.
+        "OPENDAY_MESSAGE_RETRY_SECONDS": _int("OPENDAY_MESSAGE_RETRY_SECONDS", 30),
+        "OPENDAY_MESSAGE_MAX_ATTEMPTS": _int("OPENDAY_MESSAGE_MAX_ATTEMPTS", 12),
+        # No SMS from the first hour to the second (Beijing time) but a same-day change; "" : none.
+        "OPENDAY_SMS_QUIET_HOURS": os.environ.get("OPENDAY_SMS_QUIET_HOURS", "21-8"),
+        "OPENDAY_SMS_DAILY_CEILING": _int("OPENDAY_SMS_DAILY_CEILING", 10),
+        # Reminders go out from this hour (Beijing) the day before the visit.
+        "OPENDAY_REMINDER_HOUR": _int("OPENDAY_REMINDER_HOUR", 18),
+        # "Find my bookings": tight per phone (each asks for an SMS to it), generous per address.
+        "OPENDAY_FIND_PHONE_LIMIT": _text("OPENDAY_FIND_PHONE_LIMIT", "3 per 15 minutes;10 per day"),
+        "OPENDAY_FIND_ADDRESS_LIMIT": _text("OPENDAY_FIND_ADDRESS_LIMIT", "60 per hour"),
+        "OPENDAY_RESET_ACCOUNT_LIMIT": _text("OPENDAY_RESET_ACCOUNT_LIMIT", "3 per hour;10 per day"),
+        "OPENDAY_RESET_ADDRESS_LIMIT": _text("OPENDAY_RESET_ADDRESS_LIMIT", "60 per hour"),
         # Local http (make run) cannot send Secure cookies back; production behind TLS keeps them.
         "OPENDAY_SECURE_COOKIES": _flag("OPENDAY_SECURE_COOKIES", True),
         "OPENDAY_PHONE_DAILY_LIMIT": _int("OPENDAY_PHONE_DAILY_LIMIT", 6),

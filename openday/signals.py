@@ -13,6 +13,21 @@ _signals = Namespace()
 # Sender: the Lab, after its status changed, inside the reviewer's transaction before it commits,
 # so what depends on the status (its slots' ``listed``) follows in the same commit.
 lab_status_changed = _signals.signal("lab-status-changed")
+# Sender: the Lab a regulator reviewed; ``action`` (approve, reject, suspend, reinstate) and
+# ``reason``, inside the review's transaction.
+lab_reviewed = _signals.signal("lab-reviewed")
+
+# The booking engine's news, each inside the write transaction that made it, so what the messages
+# outbox writes on hearing it commits (or rolls back) with the change.
+# Sender: a new confirmed Booking; ``slot``: its Slot, locked.
+booking_confirmed = _signals.signal("booking-confirmed")
+# Sender: the Slot; ``bookings``: the waitlisted bookings just confirmed.
+bookings_promoted = _signals.signal("bookings-promoted")
+# Sender: the Slot; ``bookings``: its bookings just cancelled by ``by`` (lab or event).
+bookings_cancelled = _signals.signal("bookings-cancelled")
+# Sender: the Campaign id whose bookings' personal data the PIPL purge just removed, inside its
+# transaction: copies elsewhere (the messages sent to those phones) go with it.
+personal_data_purged = _signals.signal("personal-data-purged")
 
 
 def connect_signals() -> None:
@@ -20,3 +35,33 @@ def connect_signals() -> None:
     from openday.events.service import refresh_lab_slots
 
     lab_status_changed.connect(refresh_lab_slots)
+    lab_reviewed.connect(_lab_reviewed)
+    booking_confirmed.connect(_booking_confirmed)
+    bookings_promoted.connect(_bookings_promoted)
+    bookings_cancelled.connect(_bookings_cancelled)
+    personal_data_purged.connect(_personal_data_purged)
+
+
+def _lab_reviewed(lab, action: str, reason: str | None = None) -> None:
+    from openday.messages import service
+    service.lab_reviewed(lab, action, reason)
+
+
+def _booking_confirmed(booking, slot) -> None:
+    from openday.messages import service
+    service.booking_confirmed(booking, slot)
+
+
+def _bookings_promoted(slot, bookings) -> None:
+    from openday.messages import service
+    service.bookings_promoted(slot, bookings)
+
+
+def _bookings_cancelled(slot, bookings, by) -> None:
+    from openday.messages import service
+    service.bookings_cancelled(slot, bookings, by)
+
+
+def _personal_data_purged(campaign_id: int) -> None:
+    from openday.messages import service
+    service.forget_campaign(campaign_id)

@@ -49,6 +49,10 @@ class Booking(db.Model):
     # SHA-256 of the value the booking form's submission carried (never the value): a second tap
     # of the same form, sent before the first answer's cookie arrived, finds its booking by it.
     submission_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The language the booking was made in: its messages are written in it (SPEC §11).
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # The citizen asked for no reminder (the manage page's switch); other messages still go.
+    reminders_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     slot: Mapped[Slot] = relationship()
 

@@ -17,6 +17,7 @@ from openday.core.db import write_transaction
 from openday.core.errors import RuleError
 from openday.events.models import Campaign, Slot
 from openday.extensions import db
+from openday.signals import personal_data_purged
 
 
 @dataclass
@@ -61,11 +62,13 @@ def purge_personal_data(year: int, force: bool = False, retention_days: int | No
 
     def work() -> int:
         slots = sa.select(Slot.id).where(Slot.campaign_id == campaign_id)
-        return db.session.execute(
+        count = db.session.execute(
             sa.update(Booking)
             .where(Booking.slot_id.in_(slots), Booking.purged_at.is_(None))
             .values(name=None, phone=None, remarks=None, purged_at=clock.now())
             .execution_options(synchronize_session=False)).rowcount
+        personal_data_purged.send(campaign_id)
+        return count
 
     result.bookings = write_transaction(work)
     return result

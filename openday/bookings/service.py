@@ -43,11 +43,12 @@ from openday import clock, metrics
 from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
 from openday.core.db import advisory_lock, lock_row, write_transaction
 from openday.core.errors import RuleError
-from openday.core.i18n import _
+from openday.core.i18n import _, locale_code
 from openday.core.phone import SEPARATORS, normalise_phone
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
+from openday.signals import booking_confirmed, bookings_cancelled, bookings_promoted
 
 __all__ = [
     "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingRequest",
@@ -430,9 +431,12 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
                       name=name, phone=phone, party_size=party, remarks=remarks or None,
                       status=status, slot_day=day,
                       created_at=now, consented_at=now,
-                      submission_hash=_hash(submission) if submission else None)
+                      submission_hash=_hash(submission) if submission else None,
+                      locale=locale_code() if has_request_context() else None)
     db.session.add(booking)
     db.session.flush()  # the unique indexes speak here (see book())
+    if status == BookingStatus.confirmed:
+        booking_confirmed.send(booking, slot=slot)  # its message, in this transaction
     if status == BookingStatus.waitlisted:
         # Under the slot's lock nobody else joins this line, and ids only grow: last in it.
         booking.known_position = slot.waitlisted_count
@@ -546,6 +550,7 @@ def promote_waitlisted(slot: Slot) -> list[Booking]:
         if not _bump(slot, guard_seats=people, seats_taken=people, confirmed_count=len(promoted),
                      waitlisted_count=-len(promoted), waitlisted_people=-people):
             raise RuntimeError(f"slot {slot.id}: promotion would overfill it")  # lock not held
+        bookings_promoted.send(slot, bookings=promoted)
     return promoted
 
 
@@ -609,6 +614,8 @@ def cancel_slot_bookings(slot: Slot, by: str = CancelledBy.lab) -> int:
     for booking in active:
         _release(booking, slot, by)
     db.session.flush()
+    if active:
+        bookings_cancelled.send(slot, bookings=active, by=str(by))
     return len(active)
 
 

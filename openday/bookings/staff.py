@@ -42,9 +42,9 @@ def _cancel_slots(slots: list[Slot], by: CancelledBy, reason: str) -> int:
     """
     count = 0
     for slot in slots:
+        slot.cancel_reason = reason  # first: the bookings' messages may quote it
         count += bookings.cancel_slot_bookings(slot, by=by)
         slot.status = SlotStatus.cancelled
-        slot.cancel_reason = reason
         slot.listed = False
     db.session.flush()
     return count

@@ -26,6 +26,8 @@ from openday.core.phone import mask_phone
 from openday.events.models import Event, Slot
 from openday.events.search import venue
 from openday.extensions import db
+from openday.messages import service as messages
+from openday.messages.forms import RemindersForm
 
 # The browser's own bookings (SPEC §3) live in its session cookie, which is signed and HttpOnly:
 # their manage tokens, newest last, so a repeat from this browser is taken back to its booking.
@@ -154,7 +156,8 @@ def manage(token: str):
         checkin_url=checkin, manage_url=service.manage_url(booking), can_cancel=can_cancel,
         venue=venue(slot.event),
         cancelled_by_lab=booking.cancelled_by in (CancelledBy.lab, CancelledBy.event),
-        phone=mask_phone(booking.phone))))
+        phone=mask_phone(booking.phone), messages=messages.booking_messages(booking),
+        reminders_form=RemindersForm())))
 
 
 def _private(response):

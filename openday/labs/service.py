@@ -22,7 +22,7 @@ from openday.core.scope import Scope
 from openday.extensions import db
 from openday.geo import service as geo
 from openday.labs.models import TESTING_FIELDS, Lab, LabStatus
-from openday.signals import lab_status_changed
+from openday.signals import lab_reviewed, lab_status_changed
 
 
 # ---- unified social credit code (GB 32100-2015) --------------------------------------------------
@@ -330,6 +330,7 @@ def review(lab: Lab, action: str, reason: str | None = None) -> Lab:
     lab.reviewed_at = clock.now()
     audit.record(f"lab.{action}", lab, reason=reason)
     lab_status_changed.send(lab)
+    lab_reviewed.send(lab, action=action, reason=reason)  # mail to its users, in this commit
     db.session.commit()
     return lab
 

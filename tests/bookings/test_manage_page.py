@@ -42,7 +42,8 @@ def test_cancel_page_asks_and_changes_nothing(client, db, create_slot, book):
     booking = book(create_slot())
     manage = f"/bookings/{booking.manage_token}"
     assert f'href="{manage}/cancel"' in page_of(client, booking)
-    assert 'method="post"' not in page_of(client, booking)  # the manage page itself posts nothing
+    # the manage page itself never cancels (its one form is the reminder switch, SPEC §11)
+    assert f'action="{manage}/cancel"' not in page_of(client, booking)
     response = client.get(manage + "/cancel")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
