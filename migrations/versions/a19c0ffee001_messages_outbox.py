@@ -11,7 +11,7 @@ from alembic import op
 from openday.extensions import UTCDateTime
 
 revision = "a19c0ffee001"
-down_revision = "d1e2f3a4b5c6"
+down_revision = "b16a1c2d3e4f"
 branch_labels = None
 depends_on = None
 
