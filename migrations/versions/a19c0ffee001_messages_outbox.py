@@ -2,7 +2,7 @@
 and password reset links (hashed); booking.locale and booking.reminders_off
 
 Revision ID: a19c0ffee001
-Revises: d1e2f3a4b5c6
+Revises: b16a1c2d3e4f
 Create Date: 2026-12-01 12:00:00
 """
 import sqlalchemy as sa
