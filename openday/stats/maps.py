@@ -35,14 +35,15 @@ def has_map(adcode: str) -> bool:
 
 
 @functools.cache
-def _names(path: str) -> tuple[str, ...]:
+def _features(path: str) -> tuple[tuple[str, str | None], ...]:
     with open(path, encoding="utf-8") as handle:
-        return tuple(f["properties"]["name"] for f in json.load(handle)["features"])
+        return tuple((f["properties"]["name"], str(f["id"]) if f.get("id") else None)
+                     for f in json.load(handle)["features"])
 
 
 def map_names(adcode: str) -> tuple[str, ...]:
     """The names of the regions of the map of ``adcode`` (COUNTRY: the provinces)."""
-    return _names(str(_path(adcode)))
+    return tuple(name for name, _id in _features(str(_path(adcode))))
 
 
 def _match(name: str, candidates) -> str | None:
@@ -77,11 +78,14 @@ def drillable(adcode: str) -> bool:
 
 def series(adcode: str, groups, measures) -> list[dict]:
     """The map series' data for the map of ``adcode`` from groups keyed by adcode: one item per
-    matched region, its value per measure (0 where nothing happened)."""
+    region of the map, its value per measure (0 where nothing happened). A region the gazetteer
+    has not (台湾, 香港, 澳门: no lab registers there) keeps the map's own code and stays at 0."""
     by_key = {g.key: g for g in groups}
+    matched = {name: code for code, name in regions_of(adcode).items()}
     items = []
-    for code, name in regions_of(adcode).items():
-        group = by_key.get(code)
+    for name, own_code in _features(str(_path(adcode))):
+        code = matched.get(name, own_code)
+        group = by_key.get(code) if name in matched else None
         item = {"name": name, "adcode": code, "drill": adcode == COUNTRY and drillable(code)}
         for measure in measures:
             item[measure] = group.value(measure) if group else 0

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from openday import clock
 from openday.accounts.permissions import regulator_required
-from openday.core.errors import RuleError
+from openday.core.errors import RuleError, api_error
 from openday.core.i18n import _
 from openday.core.scope import Scope
 from openday.events.kinds import kind_choices
@@ -132,14 +132,19 @@ def _render_stats(template: str, scope: Scope, drill_endpoint: str, **context):
 
 
 def _map_json(scope: Scope):
-    """One province's cities for the map's drill-down: GET ?province=&campaign=&kind=."""
+    """One province's cities for the map's drill-down: GET ?province=&campaign=&kind=. Its
+    errors are JSON too (the page's script reads them)."""
     _form, chosen = _filters(scope)
     province = request.args.get("province", "")
     region = get_region(province)
-    if region is None or region.level != "province" or not maps.drillable(province):
-        raise RuleError.on("province", _("province 应为省级行政区划代码，例如 430000。"),
-                           status=400)
-    report = service.cached(service.report, chosen.year, "city", scope, province, chosen.kind)
+    try:
+        if region is None or region.level != "province" or not maps.drillable(province):
+            raise RuleError.on("province", _("province 应为省级行政区划代码，例如 430000。"),
+                               status=400)
+        report = service.cached(service.report, chosen.year, "city", scope, province,
+                                chosen.kind)
+    except RuleError as error:
+        return api_error(error)
     block = _map_block(report, report.groups, province)
     block["title"] = region.name
     return jsonify(block)
