@@ -70,5 +70,5 @@ def downgrade():
     op.drop_index(op.f("ix_notice_attachment_notice_id"), table_name="notice_attachment")
     op.drop_table("notice_attachment")
     with op.batch_alter_table("notice") as batch:
-        batch.drop_constraint("ck_notice_audience_known", type_="check")
+        batch.drop_constraint("audience_known", type_="check")
         batch.drop_column("audience")
