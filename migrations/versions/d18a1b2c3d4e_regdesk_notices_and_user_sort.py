@@ -1,5 +1,6 @@
 """notice.audience and notice_attachment: notices as 通知公告 with files and an audience;
-user.email_sort: the admin's user list in natural order (lab2 before lab10)
+user.email_sort: the admin's user list in natural order (lab2 before lab10);
+lab indexes for the approval queue at 40,000 labs (CMA number; status, created_at)
 
 Revision ID: d18a1b2c3d4e
 Revises: d1e2f3a4b5c6
@@ -61,9 +62,13 @@ def upgrade():
     with op.batch_alter_table("user") as batch:
         batch.alter_column("email_sort", server_default=None)
     op.create_index(op.f("ix_user_email_sort"), "user", ["email_sort"])
+    op.create_index(op.f("ix_lab_cma_number"), "lab", ["cma_number"])
+    op.create_index("ix_lab_status_created", "lab", ["status", "created_at", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_lab_status_created", table_name="lab")
+    op.drop_index(op.f("ix_lab_cma_number"), table_name="lab")
     op.drop_index(op.f("ix_user_email_sort"), table_name="user")
     with op.batch_alter_table("user") as batch:
         batch.drop_column("email_sort")

@@ -126,8 +126,6 @@ def _render_stats(template: str, scope: Scope, drill_endpoint: str, **context):
                            editions=editions, measure=chosen.measure,
                            query=_query(report, chosen.measure),
                            chart=_chart_data(report, by_kind, by_date, chosen.measure, drill_url),
-                           labels=service.FIGURE_LABELS, hints=service.MEASURE_HINTS,
-                           attendance_hint=service.ATTENDANCE_HINT, rate_text=service.rate_text,
                            **context)
 
 
@@ -290,8 +288,6 @@ def regulator_report():
         scope_title=_scope_title(report), top=cities[:5],
         bottom=list(reversed(cities[-5:])) if len(cities) > 5 else [],
         chart=_chart_data(report, by_kind, by_date, chosen.measure, None),
-        labels=service.FIGURE_LABELS, hints=service.MEASURE_HINTS,
-        attendance_hint=service.ATTENDANCE_HINT, rate_text=service.rate_text,
         made_at=clock.local(clock.now()))
 
 

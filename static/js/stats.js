@@ -169,7 +169,9 @@
     document.body.appendChild(script);
   }
 
-  if (!("IntersectionObserver" in window)) {
+  // The printable report draws every chart at once (data-eager), so the page prints whole.
+  var eager = document.currentScript && document.currentScript.dataset.eager;
+  if (eager || !("IntersectionObserver" in window)) {
     boxes.forEach(want);
   } else {
     var observer = null;
