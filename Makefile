@@ -68,8 +68,8 @@ run: install instance/secret_key translations
 	  $(BIN)/gunicorn -c openday/gunicorn_conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 install-test: install
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei poppler-utils >/dev/null; }
 
 # The deployment tests (tests/deploy) run Debian's nginx with the Brotli module deploy/ uses.
 install-test: install-nginx

@@ -14,3 +14,5 @@ echarts.use([BarChart, LineChart, MapChart, PieChart, GeoComponent, GridComponen
 export const init = echarts.init;
 export const registerMap = echarts.registerMap;
 export const getMap = echarts.getMap;
+// Tests find a drawn chart to click on a region of the map.
+export const getInstanceByDom = echarts.getInstanceByDom;
