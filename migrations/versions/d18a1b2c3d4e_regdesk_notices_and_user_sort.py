@@ -64,9 +64,11 @@ def upgrade():
     op.create_index(op.f("ix_user_email_sort"), "user", ["email_sort"])
     op.create_index(op.f("ix_lab_cma_number"), "lab", ["cma_number"])
     op.create_index("ix_lab_status_created", "lab", ["status", "created_at", "id"])
+    op.create_index("ix_lab_created", "lab", ["created_at", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_lab_created", table_name="lab")
     op.drop_index("ix_lab_status_created", table_name="lab")
     op.drop_index(op.f("ix_lab_cma_number"), table_name="lab")
     op.drop_index(op.f("ix_user_email_sort"), table_name="user")

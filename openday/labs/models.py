@@ -47,8 +47,9 @@ class Lab(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'approved', 'rejected', 'suspended')",
                            name="status_known"),
-        # The approval queue: one status, oldest application first, a page at a time.
+        # The approval queue: one status (or all), oldest application first, a page at a time.
         sa.Index("ix_lab_status_created", "status", "created_at", "id"),
+        sa.Index("ix_lab_created", "created_at", "id"),
     )
 
     @property
