@@ -79,8 +79,8 @@ def _page_report(scope: Scope, group_by: str | None = None):
 def _map_of(report) -> str:
     """The map a report is drawn on: the country's for national figures by province, else the
     province's (a city's regulator sees its city on its province's map)."""
-    if report.group_by == "province" or report.scope.national:
-        return maps.COUNTRY
+    if report.group_by == "province" or report.scope.province is None:
+        return maps.COUNTRY  # the country's figures, or no region at all (an empty map)
     return report.scope.province
 
 
@@ -105,17 +105,17 @@ def _chart_data(report, by_kind, by_date, measure: str, drill_url: str | None) -
         "kinds": [{"name": g.name, "value": g.value(measure)} for g in by_kind],
         "map": _map_block(report, report.groups, map_adcode),
         "drill": drill_url if map_adcode == maps.COUNTRY else None,
-        "back": _("返回全国"),
     }
 
 
-def _query(report, measure: str, **extra) -> dict:
+def _query(report, measure: str) -> dict:
+    """The page's filters as a query string for its links (exports, report, drill-down)."""
     return {"campaign": report.campaign.year, "province": report.region or "",
-            "kind": report.kind or "", "measure": measure, **extra}
+            "kind": report.kind or "", "measure": measure}
 
 
-def _render_stats(template: str, scope: Scope, drill_endpoint: str, **context):
-    form, report, chosen = _page_report(scope)
+def _render_stats(template: str, scope: Scope, drill_endpoint: str, page=None, **context):
+    form, report, chosen = page or _page_report(scope)
     if report is None:
         return render_template(template, form=form, report=None, **context)
     by_kind = service.cached(service.groups, report.campaign, "kind", report.scope, report.kind)
@@ -170,7 +170,8 @@ def regulator_home():
 def regulator_stats():
     scope = current_user.scope
     region = get_region(scope.adcode) if not scope.national and scope.adcode else None
-    form, report, chosen = _page_report(scope)
+    page = _page_report(scope)
+    _form, report, chosen = page
     league = {}
     if report is not None:
         league = {
@@ -181,7 +182,7 @@ def regulator_stats():
                                    chosen.measure),
             "inactive": len(activity.inactive_labs(report.campaign, report.scope)),
         }
-    return _render_stats("stats/regulator_stats.html", scope, "stats.regulator_map",
+    return _render_stats("stats/regulator_stats.html", scope, "stats.regulator_map", page,
                          region=region, league=league)
 
 

@@ -49,6 +49,11 @@ def test_the_regulators_journey_with_the_map(live_server, page, shot, check_page
     assert "参与人次 = 签到人数 + 现场来访人数" in page.locator(".stats-figures").inner_text()
     assert "未开始" in page.locator(".stats-figures").inner_text()
     shot(page, "stats-map")
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"regulator-{page.device}-first-screens.png"),
+                    clip={"x": 0, "y": 0, "width": page.viewport_size["width"],
+                          "height": page.viewport_size["height"] * 2}, full_page=True)
+    page.locator("#chart-map").screenshot(
+        path=str(ARTIFACTS / "screenshots" / f"regulator-{page.device}-country-map.png"))
     # 湖南 (长沙 112.98E 28.19N): the map drills into its cities, and back.
     click_region(page, 112.0, 27.6)
     page.wait_for_function(
