@@ -224,6 +224,8 @@ def regulator_stats_xlsx():
         by_kind=service.groups(report.campaign, "kind", report.scope, report.kind),
         by_date=service.groups(report.campaign, "date", report.scope, report.kind),
         by_lab=activity.by_lab(report.campaign, report.scope, report.kind, chosen.measure),
+        by_city=activity.ranked(service.groups(report.campaign, "city", report.scope,
+                                               report.kind), chosen.measure),
         inactive=activity.inactive_labs(report.campaign, report.scope),
         unbooked=activity.unbooked_events(report.campaign, report.scope))
     return Response(xlsx.document(book), mimetype=XLSX, headers={

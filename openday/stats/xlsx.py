@@ -31,6 +31,7 @@ class Workbook:
     by_kind: list[Group]
     by_date: list[Group]
     by_lab: list[Group]
+    by_city: list[Group] = field(default_factory=list)  # every city, best first by the measure
     inactive: list[InactiveLab] = field(default_factory=list)
     unbooked: list[IdleEvent] = field(default_factory=list)
 
@@ -120,6 +121,8 @@ class _Writer:
         self.group_sheet(_(N_("按日期")), _(N_("按日期")), None, _(N_("日期")), book.by_date, None)
         self.group_sheet(_(N_("按机构")), _(N_("按机构")), None, _(N_("机构名称")), book.by_lab,
                          None)
+        self.group_sheet(_(N_("城市排行")), _(N_("城市排行")), _(N_("行政区划代码")),
+                         _(N_("城市")), book.by_city, None)
         self.table_sheet(
             _(N_("未发布活动的机构")), _(N_("已通过审核但本届未发布活动的机构")),
             [_(N_("机构名称")), _(N_("城市")), _(N_("联系人")), _(N_("联系电话")),

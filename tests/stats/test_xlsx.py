@@ -70,6 +70,11 @@ def test_kinds_by_name_and_the_other_sheets(client, db, world, national):
     assert kinds[0][-1] == "未开始"
     _labels, labs = _table(book["按机构"])
     assert {row[0] for row in labs} == {"长沙检测所", "株洲检测所", "上海检测所"}
+    _labels, cities = _table(book["城市排行"])
+    # Ranked by the measure (参与人次 here), every city of the campaign.
+    assert {row[0] for row in cities} == {"430100", "430200", "310100"}
+    visits = [row[2] for row in cities]
+    assert visits == sorted(visits, reverse=True)
     _labels, idle = _table(book["未发布活动的机构"])
     assert [row[0] for row in idle] == ["武汉检测所"]
 
