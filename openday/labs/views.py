@@ -130,8 +130,9 @@ def regulator_labs():
     # The queue's own query string, carried to each lab and back, so approving one returns to
     # the same search.
     query = {k: request.args[k] for k in QUEUE_PARAMS if request.args.get(k)}
+    regions = {lab.id: service.credit_code_region(lab) for lab in page.items}
     return render_template("labs/regulator_labs.html", page=page, status=chosen.status,
-                           filters=filters, counts=counts, query=query)
+                           filters=filters, counts=counts, query=query, regions=regions)
 
 
 @bp.route("/regulator/labs/<int:lab_id>", methods=["GET", "POST"])

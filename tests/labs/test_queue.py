@@ -104,6 +104,10 @@ def test_the_credit_codes_region_against_the_chosen_city(client, queue, national
     assert "登记地与所选城市不一致" in other and "310101" in other and "黄浦区" in other
     city = client.get(f"/regulator/labs/{queue['ok'].id}").get_data(as_text=True)
     assert "登记地与所选城市一致" in city
+    # The queue flags it too, on the row of the lab whose code names another region.
+    listing = client.get("/regulator/labs").get_data(as_text=True)
+    flagged = re.findall(r'<tr data-lab-id="(\d+)">(?:(?!</tr>).)*登记地不符', listing, re.S)
+    assert [int(n) for n in flagged] == [queue["yy"].id]
 
 
 def test_a_link_to_look_up_the_cma_certificate_and_nothing_fetched(app, client, queue, national):
