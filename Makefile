@@ -9,6 +9,8 @@ export FLASK_APP := wsgi
 # Front-end libraries, pinned, vendored from the npm registry (never a CDN at run time).
 BOOTSTRAP_VERSION := 5.3.9
 ECHARTS_VERSION := 6.1.0
+# The last echarts release that ships GeoJSON maps of China (map/json); only its maps are used.
+ECHARTS_MAPS_VERSION := 4.9.0
 AXE_VERSION := 4.14.1
 ESBUILD_VERSION := 0.28.2
 # The newest Lighthouse that runs on Debian's Node.js 20 (13 wants Node 22).
@@ -70,8 +72,8 @@ run: install instance/secret_key translations
 	  $(BIN)/gunicorn -c openday/gunicorn_conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 install-test: install
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei poppler-utils >/dev/null; }
 
 # The deployment tests (tests/deploy) run Debian's nginx with the Brotli module deploy/ uses.
 install-test: install-nginx
@@ -88,25 +90,26 @@ test: install-test translations lint
 vendor:
 	rm -rf vendor-build.tmp && mkdir -p vendor-build.tmp
 	cd vendor-build.tmp && echo "{\"name\":\"openday-vendor\",\"private\":true}" > package.json && npm install --no-audit --no-fund --ignore-scripts \
-	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) esbuild@$(ESBUILD_VERSION) axe-core@$(AXE_VERSION) >/dev/null
+	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) echarts4@npm:echarts@$(ECHARTS_MAPS_VERSION) esbuild@$(ESBUILD_VERSION) axe-core@$(AXE_VERSION) >/dev/null
 	cd vendor-build.tmp && node node_modules/esbuild/install.js >/dev/null
 	mkdir -p static/vendor/bootstrap static/vendor/echarts tests/assets/axe-core
-	cp static/vendor/src/*.js vendor-build.tmp/
+	cp static/vendor/src/*.js static/vendor/src/*.mjs vendor-build.tmp/
 	cd vendor-build.tmp && ./node_modules/.bin/esbuild bootstrap-nav.js --bundle --minify --format=iife \
 	  --target=es2017 --legal-comments=none --alias:@popperjs/core=./popper-stub.js \
 	  --banner:js='/*! Bootstrap v$(BOOTSTRAP_VERSION) collapse + dropdown (https://getbootstrap.com), MIT */' \
 	  --outfile=../static/vendor/bootstrap/bootstrap.nav.min.js
 	cd vendor-build.tmp && ./node_modules/.bin/esbuild echarts.js --bundle --minify --format=iife \
 	  --global-name=echarts --target=es2017 --legal-comments=none \
-	  --banner:js='/*! Apache ECharts v$(ECHARTS_VERSION) custom build (bar, line, pie; grid, legend, tooltip; canvas), Apache-2.0 */' \
+	  --banner:js='/*! Apache ECharts v$(ECHARTS_VERSION) custom build (bar, line, pie, map; grid, legend, tooltip, geo, visualMap; canvas), Apache-2.0 */' \
 	  --outfile=../static/vendor/echarts/echarts.custom.min.js
+	rm -rf static/vendor/geo && cd vendor-build.tmp && node geo-copy.mjs
 	cp vendor-build.tmp/node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/
 	cp vendor-build.tmp/node_modules/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
 	cp vendor-build.tmp/node_modules/echarts/LICENSE static/vendor/echarts/LICENSE
 	cp vendor-build.tmp/node_modules/axe-core/axe.min.js tests/assets/axe-core/
 	cp vendor-build.tmp/node_modules/axe-core/LICENSE tests/assets/axe-core/LICENSE
-	printf 'bootstrap %s (collapse + dropdown)\necharts %s (custom build)\nesbuild %s (build only)\naxe-core %s (tests only)\n' \
-	  $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(ESBUILD_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
+	printf 'bootstrap %s (collapse + dropdown)\necharts %s (custom build)\necharts %s (maps of China only, vendor/geo)\nesbuild %s (build only)\naxe-core %s (tests only)\n' \
+	  $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(ECHARTS_MAPS_VERSION) $(ESBUILD_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
 	rm -rf vendor-build.tmp
 
 # Lighthouse's mobile defaults on the demo served by gunicorn; scores printed, misses marked.

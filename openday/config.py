@@ -108,6 +108,13 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_TOKEN_MISS_LIMIT": _text("OPENDAY_TOKEN_MISS_LIMIT", "20 per minute;100 per hour"),
         # /metrics answers another host only with this bearer token ("" : the local host only).
         "OPENDAY_METRICS_TOKEN": os.environ.get("OPENDAY_METRICS_TOKEN", ""),
+        # Notices' attachments: the largest file, how many per notice, and where they are kept
+        # ("" : instance/attachments). The notice form's body may be that much larger.
+        "OPENDAY_ATTACHMENT_MAX_BYTES": _int("OPENDAY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "OPENDAY_ATTACHMENTS_PER_NOTICE": _int("OPENDAY_ATTACHMENTS_PER_NOTICE", 5),
+        "OPENDAY_ATTACHMENTS_DIR": os.environ.get("OPENDAY_ATTACHMENTS_DIR", ""),
+        # Where the approval queue's link looks a CMA certificate up (a link only; nothing fetched).
+        "OPENDAY_CMA_QUERY_URL": _text("OPENDAY_CMA_QUERY_URL", "http://cx.cnca.cn/"),
         # Where the hashed static files are written ("" : instance/assets).
         "OPENDAY_ASSETS_DIR": os.environ.get("OPENDAY_ASSETS_DIR", ""),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from openday import clock
-from openday.accounts.models import Role, User
+from openday.accounts.models import Role, User, natural_key
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.bookings.service import CODE_ALPHABET, CODE_LENGTH
 from openday.cli import openday_cli
@@ -165,7 +165,8 @@ class Generator:
         }
 
     def user_row(self, lab: dict) -> dict:
-        return {"id": self._next_id("user"), "email": f"lab{lab['id']}@labs.openday.test",
+        email = f"lab{lab['id']}@labs.openday.test"
+        return {"id": self._next_id("user"), "email": email, "email_sort": natural_key(email),
                 "password_hash": self.password_hash, "name": lab["contact_name"], "role": Role.lab.value,
                 "lab_id": lab["id"], "region_scope": None, "active": True, "session_generation": 0,
                 "created_at": lab["created_at"],

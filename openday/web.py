@@ -407,9 +407,23 @@ def refuse_untrusted_host():
         raise request.routing_exception
 
 
+def allows_body(limit):
+    """A view taking uploads: its body may be as large as ``limit(config)`` bytes instead of
+    MAX_CONTENT_LENGTH (checked before the view, like every other body)."""
+    def mark(view):
+        view.body_limit = limit
+        return view
+    return mark
+
+
 def refuse_oversized_body():
     """413 for a declared length over MAX_CONTENT_LENGTH on every route, whether or not its view
-    would read the body (werkzeug raises only on reading; a chunked body still meets it there)."""
+    would read the body (werkzeug raises only on reading; a chunked body still meets it there).
+    A view marked with ``allows_body`` has its own, larger limit."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    allowed = getattr(view, "body_limit", None)
+    if allowed is not None:
+        request.max_content_length = allowed(current_app.config)
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()

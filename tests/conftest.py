@@ -78,7 +78,9 @@ def make_app(backend: str, tmp_path, request, **config):
         url = request.getfixturevalue("postgres_server_url")
     settings = {"TESTING": True, "SECRET_KEY": "test-secret-key-0123456789",
                 "OPENDAY_DATABASE_URL": url, "RATELIMIT_ENABLED": False,
-                "SERVER_NAME": None}
+                "SERVER_NAME": None,
+                # Notices' attachments in the test's own folder, never the checkout's instance/.
+                "OPENDAY_ATTACHMENTS_DIR": str(tmp_path / "attachments")}
     settings.update(config)
     app = create_app(settings)
     with app.app_context():

@@ -35,8 +35,17 @@ class RegulatorForm(NewAccountForm):
     region_scope = SelectField(_l("监管范围"), validate_choice=True)
 
     def fill_scopes(self) -> None:
-        from openday.geo.forms import region_choices
-        self.region_scope.choices = [(NATIONAL, _l("全国"))] + region_choices(None)
+        """全国, each province, and each city under its province (a municipal bureau's scope;
+        a municipality is its own city, so it is offered once, as the province)."""
+        from openday.geo.models import MUNICIPALITIES
+        from openday.geo.service import children, provinces
+        choices = [(NATIONAL, _l("全国"))]
+        for province in provinces():
+            choices.append((province.adcode, province.name))
+            if province.adcode not in MUNICIPALITIES:
+                choices += [(city.adcode, f"{province.name} · {city.name}")
+                            for city in children(province.adcode)]
+        self.region_scope.choices = choices
 
 
 class CampaignForm(FlaskForm):

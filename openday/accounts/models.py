@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from openday import clock
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
 __all__ = ["NATIONAL", "LoginSession", "Role", "User"]
 
 
+def natural_key(text: str | None) -> str:
+    """``text`` lower-cased with every run of digits left-padded to 12, so that text order is
+    natural order: lab2 → lab000000000002 sorts before lab10 → lab000000000010."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(12), (text or "").lower())
+
+
 class Role(StrEnum):
     lab = "lab"
     regulator = "regulator"
@@ -28,6 +35,9 @@ class Role(StrEnum):
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    # The email with each run of digits zero-padded (natural_key): ORDER BY it lists lab2 before
+    # lab10, in SQL on any database, so a page of 40,000 users is sorted by an index.
+    email_sort: Mapped[str] = mapped_column(sa.String(400), default="", index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     name: Mapped[str] = mapped_column(sa.String(40), default="")
     role: Mapped[str] = mapped_column(sa.String(10))
@@ -51,6 +61,11 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint("role IN ('lab', 'regulator', 'admin')", name="role_known"),
         sa.CheckConstraint("role != 'lab' OR lab_id IS NOT NULL", name="lab_user_has_lab"),
     )
+
+    @validates("email")
+    def _keep_sort_key(self, _key: str, email: str) -> str:
+        self.email_sort = natural_key(email)
+        return email
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

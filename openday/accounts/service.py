@@ -160,9 +160,23 @@ def page_number(raw: str | None) -> int:
         return 1
 
 
-def list_users(role: str | None = None, page: int = 1, per_page: int = 50):
+def contains(column, text: str) -> sa.ColumnElement[bool]:
+    """``column`` contains ``text``, case-insensitively, ``%`` and ``_`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def list_users(role: str | None = None, page: int = 1, per_page: int = 50, q: str = ""):
+    """A page of users in natural order of their emails (lab2 before lab10), optionally of one
+    role and matching ``q`` in the email, the name or the lab's name."""
     from sqlalchemy.orm import joinedload
-    query = sa.select(User).options(joinedload(User.lab)).order_by(User.role, User.email)
+
+    from openday.labs.models import Lab
+    query = sa.select(User).options(joinedload(User.lab)).order_by(User.email_sort, User.id)
     if role:
         query = query.where(User.role == role)
+    q = (q or "").strip()[:100]
+    if q:
+        query = query.outerjoin(Lab, Lab.id == User.lab_id).where(sa.or_(
+            contains(User.email, q), contains(User.name, q), contains(Lab.name, q)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

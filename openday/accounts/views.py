@@ -130,8 +130,9 @@ def admin_home():
 def admin_users():
     role = request.args.get("role")
     role = role if role in set(Role) else None
-    page = service.list_users(role=role, page=service.page_number(request.args.get("page")))
-    return render_template("accounts/admin_users.html", page=page, role=role)
+    q = (request.args.get("q") or "").strip()[:100]
+    page = service.list_users(role=role, page=service.page_number(request.args.get("page")), q=q)
+    return render_template("accounts/admin_users.html", page=page, role=role, q=q)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

@@ -164,7 +164,11 @@ SCHEMAS: dict = {
             "waitlisted": {"type": "integer"}, "checked_in": {"type": "integer"},
             "walk_ins": {"type": "integer"},
             "visits": {"type": "integer", "description": "人次 = people checked in + walk-ins"},
-            "attendance_rate": {"type": ["number", "null"]},
+            "attendance_rate": {
+                "type": ["number", "null"],
+                "description": "到场率: people checked in ÷ people booked, over the sessions that "
+                               "have ended only; null before any has ended (未开始) or when "
+                               "nobody had booked them"},
         },
     },
     "StatsGroup": {

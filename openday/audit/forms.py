@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
 
 
 ACTION_LABELS = {
@@ -43,3 +43,8 @@ class AuditFilterForm(FlaskForm):
                          default="")
     lab = IntegerField(_l("机构编号"), validators=[
         Optional(), NumberRange(min=1, max=2**31 - 1, message=_l("请填写有效的机构编号"))])
+    # Part of a lab's name: the regulator knows labs by name, not by number.
+    lab_name = StringField(_l("机构名称"), validators=[Optional(), Length(max=100)],
+                           filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    actor = StringField(_l("操作人邮箱"), validators=[Optional(), Length(max=254)],
+                        filters=[lambda v: v.strip() if isinstance(v, str) else v])

@@ -109,9 +109,13 @@ def visible_condition() -> sa.ColumnElement[bool]:
 
 
 def entries(*, action: str | None = None, lab_id: int | None = None, page: int = 1,
-            per_page: int = 50):
-    """A page of the entries the signed-in user may read, newest first, each with its lab."""
+            per_page: int = 50, actor: str | None = None, lab_name: str | None = None):
+    """A page of the entries the signed-in user may read, newest first, each with its lab;
+    filtered by action, lab (its id, or part of its name) and actor (part of the email)."""
     from sqlalchemy.orm import joinedload
+
+    from openday.accounts.service import contains
+    from openday.labs.models import Lab
 
     query = (sa.select(AuditEntry).options(joinedload(AuditEntry.lab))
              .where(visible_condition()).order_by(AuditEntry.id.desc()))
@@ -119,4 +123,9 @@ def entries(*, action: str | None = None, lab_id: int | None = None, page: int =
         query = query.where(AuditEntry.action == action)
     if lab_id:
         query = query.where(AuditEntry.lab_id == lab_id)
+    if lab_name:
+        query = query.where(AuditEntry.lab_id.in_(
+            sa.select(Lab.id).where(contains(Lab.name, lab_name))))
+    if actor:
+        query = query.where(contains(AuditEntry.actor_email, actor))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

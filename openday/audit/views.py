@@ -17,8 +17,12 @@ def index():
     valid = form.validate()
     action = form.action.data if valid and form.action.data else None
     lab_id = form.lab.data if valid else None
-    page = service.entries(action=action, lab_id=lab_id,
+    actor = (form.actor.data or None) if valid else None
+    lab_name = (form.lab_name.data or None) if valid else None
+    page = service.entries(action=action, lab_id=lab_id, actor=actor, lab_name=lab_name,
                            page=page_number(request.args.get("page")))
+    query = {k: v for k, v in {"action": action, "lab": lab_id, "actor": actor,
+                               "lab_name": lab_name}.items() if v}
     return render_template("audit/index.html", form=form, page=page, action=action,
-                           lab_id=lab_id, action_labels=ACTION_LABELS,
+                           lab_id=lab_id, query=query, action_labels=ACTION_LABELS,
                            object_labels=OBJECT_LABELS)

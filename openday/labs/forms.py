@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (DateField, EmailField, PasswordField, SelectField, StringField, TelField,
+                     TextAreaField)
 from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, Optional
 
 from openday.accounts.service import MIN_PASSWORD_LENGTH
@@ -133,9 +134,38 @@ class ReviewForm(FlaskForm):
                            validators=[Optional(), Length(max=500)])
 
 
+QUEUE_SORTS = {
+    "oldest": _l("报名时间（最早在前）"),
+    "newest": _l("报名时间（最新在前）"),
+    "name": _l("机构名称"),
+    "city": _l("城市"),
+}
+
+
 class StatusFilterForm(FlaskForm):
+    """The approval queue's search and filters (GET: bookmarkable). A value that is no choice,
+    or not a date, is a form error and the queue ignores it."""
+
     class Meta:
         csrf = False  # a GET filter changes nothing
 
+    q = StringField(_l("搜索"), filters=[strip], validators=[Optional(), Length(max=100)],
+                    description=_l("机构名称、统一社会信用代码或资质认定证书编号"))
     status = SelectField(_l("状态"), choices=[("all", _l("全部"))] + list(LAB_STATUS_LABELS.items()),
                          default="pending", validate_choice=False)
+    city = SelectField(_l("城市"), choices=[], default="", validate_choice=True)
+    registered_from = DateField(_l("报名日期从"), validators=[Optional()])
+    registered_to = DateField(_l("报名日期至"), validators=[Optional()])
+    sort = SelectField(_l("排序"), choices=list(QUEUE_SORTS.items()), default="oldest",
+                       validate_choice=True)
+
+    def fill_cities(self, scope) -> None:
+        """The cities of the regulator's scope (a city's regulator: its own)."""
+        from openday.geo.service import children, get_region, provinces
+        if scope.level == "city":
+            region = get_region(scope.adcode)
+            cities = [region] if region else []
+        else:
+            cities = [city for province in provinces() if scope.covers(province.adcode)
+                      for city in children(province.adcode)]
+        self.city.choices = [("", _l("全部城市"))] + [(c.adcode, c.name) for c in cities]

@@ -28,7 +28,7 @@ class Lab(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
-    cma_number: Mapped[str] = mapped_column(sa.String(20))
+    cma_number: Mapped[str] = mapped_column(sa.String(20), index=True)
     province_adcode: Mapped[str] = mapped_column(sa.String(6), index=True)
     city_adcode: Mapped[str] = mapped_column(sa.String(6), index=True)
     district_adcode: Mapped[str] = mapped_column(sa.String(6))
@@ -47,6 +47,9 @@ class Lab(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'approved', 'rejected', 'suspended')",
                            name="status_known"),
+        # The approval queue: one status (or all), oldest application first, a page at a time.
+        sa.Index("ix_lab_status_created", "status", "created_at", "id"),
+        sa.Index("ix_lab_created", "created_at", "id"),
     )
 
     @property

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from openday import clock
 from openday.accounts.models import Role, User
-from openday.accounts.service import check_new_password, email_taken, normalise_email
+from openday.accounts.service import check_new_password, contains, email_taken, normalise_email
 from openday.audit import service as audit
 from openday.core.db import advisory_lock, write_transaction
 from openday.core.errors import RuleError
@@ -276,13 +277,117 @@ def register_lab(application: LabApplication) -> User:
 
 # ---- the regulators' queue -----------------------------------------------------------------------
 
-def regulator_labs(scope: Scope, status: str, page: int, per_page: int = 50):
-    """A page of the labs in ``scope`` with ``status`` ("all": any), oldest application first."""
-    query = sa.select(Lab).where(scope.condition(Lab.district_adcode))
-    if status != "all":
-        query = query.where(Lab.status == status)
-    return db.paginate(query.order_by(Lab.created_at, Lab.id), page=page, per_page=per_page,
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the approval queue is asked for: a search, a status ("all": any), a city, a range of
+    registration dates (Beijing days) and an order (QUEUE_ORDERS)."""
+
+    q: str = ""
+    status: str = LabStatus.pending
+    city: str | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
+    sort: str = "oldest"
+
+
+QUEUE_ORDERS = {
+    "oldest": (Lab.created_at, Lab.id),
+    "newest": (Lab.created_at.desc(), Lab.id.desc()),
+    "name": (Lab.name, Lab.id),
+    "city": (Lab.city_adcode, Lab.created_at, Lab.id),
+}
+_CREDIT_CODE_LIKE = re.compile(rf"[{CREDIT_CODE_ALPHABET}]{{18}}")
+_CMA_LIKE = re.compile(r"(CMA)?\d{6,12}[A-Z]?")
+
+
+def _in_scope(scope: Scope) -> sa.ColumnElement[bool]:
+    """``scope`` on a lab's district, with its province or city stated too so that their
+    indexes can serve it."""
+    condition = scope.condition(Lab.district_adcode)
+    if scope.city:
+        return sa.and_(condition, Lab.city_adcode == scope.city)
+    if scope.province:
+        return sa.and_(condition, Lab.province_adcode == scope.province)
+    return condition
+
+
+def _search(q: str) -> sa.ColumnElement[bool]:
+    """A credit code (18 characters) or a CMA number (digits) is looked up by its index; any
+    other text is part of a name."""
+    text = re.sub(r"[\s\-]+", "", q).upper()
+    if _CREDIT_CODE_LIKE.fullmatch(text):
+        return Lab.credit_code == text
+    if _CMA_LIKE.fullmatch(text):
+        number = text.removeprefix("CMA")
+        return sa.or_(Lab.cma_number.startswith(number, autoescape=True),
+                      Lab.credit_code.startswith(text, autoescape=True))
+    return contains(Lab.name, q.strip())
+
+
+def queue_query(scope: Scope, chosen: QueueFilter) -> sa.Select:
+    query = sa.select(Lab).where(_in_scope(scope))
+    if chosen.status != "all":
+        query = query.where(Lab.status == chosen.status)
+    if chosen.city:
+        query = query.where(Lab.city_adcode == chosen.city)
+    if chosen.registered_from:
+        query = query.where(Lab.created_at >= clock.china_datetime(chosen.registered_from, 0))
+    if chosen.registered_to:
+        query = query.where(
+            Lab.created_at < clock.china_datetime(chosen.registered_to + timedelta(days=1), 0))
+    if chosen.q.strip():
+        query = query.where(_search(chosen.q))
+    return query.order_by(*QUEUE_ORDERS.get(chosen.sort, QUEUE_ORDERS["oldest"]))
+
+
+def regulator_labs(scope: Scope, chosen: QueueFilter | str, page: int, per_page: int = 50):
+    """A page of the labs in ``scope`` that ``chosen`` asks for (a bare status: that status,
+    oldest application first)."""
+    if isinstance(chosen, str):
+        chosen = QueueFilter(status=chosen)
+    return db.paginate(queue_query(scope, chosen), page=page, per_page=per_page,
                        error_out=False)
+
+
+def next_pending(scope: Scope, after: Lab) -> Lab | None:
+    """The pending lab a regulator reviews next: the first in the queue's order (oldest first)
+    after ``after``, else the first from the start; None when none is left."""
+    pending = sa.select(Lab).where(_in_scope(scope), Lab.status == LabStatus.pending,
+                                   Lab.id != after.id)
+    later = pending.where(sa.or_(Lab.created_at > after.created_at,
+                                 sa.and_(Lab.created_at == after.created_at, Lab.id > after.id)))
+    for query in (later, pending):
+        found = db.session.execute(query.order_by(Lab.created_at, Lab.id).limit(1)).scalar()
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class CodeRegion:
+    """What a credit code's 3rd–8th characters (the registering authority's division) say
+    against the region a lab chose: ``match`` is "district", "city", "province", "other" or
+    "unknown" (no such division in the gazetteer), ``region`` what the code names."""
+
+    adcode: str
+    match: str
+    region: str | None
+
+
+def credit_code_region(lab: Lab) -> CodeRegion:
+    code = (lab.credit_code or "")[2:8]
+    region = geo.get_region(code)
+    if region is None:
+        # A division that no longer exists (merged or renamed since the licence) or a typo.
+        return CodeRegion(code, "unknown", None)
+    name = geo.full_name(region)
+    if code == lab.district_adcode:
+        return CodeRegion(code, "district", name)
+    if code[:4] == lab.city_adcode[:4] and region.level in ("city", "district"):
+        return CodeRegion(code, "city", name)
+    if code[:2] == lab.province_adcode[:2]:
+        return CodeRegion(code, "province", name)
+    return CodeRegion(code, "other", name)
 
 
 def status_counts(scope: Scope) -> dict[str, int]:

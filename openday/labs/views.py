@@ -101,16 +101,38 @@ def colleagues():
 
 # ---- regulators ----------------------------------------------------------------------------------
 
+def _queue_filter(filters: StatusFilterForm) -> service.QueueFilter:
+    """What the queue's form asks for; a field in error counts as not given."""
+    filters.validate()
+
+    def value(field):
+        return None if field.errors else field.data
+
+    status = filters.status.data if filters.status.data in (*LAB_STATUS_LABELS, "all") else "pending"
+    return service.QueueFilter(
+        q=value(filters.q) or "", status=status, city=value(filters.city) or None,
+        registered_from=value(filters.registered_from), registered_to=value(filters.registered_to),
+        sort=value(filters.sort) or "oldest")
+
+
+QUEUE_PARAMS = ("q", "status", "city", "registered_from", "registered_to", "sort")
+
+
 @bp.route("/regulator/labs")
 @regulator_required
 def regulator_labs():
-    filters = StatusFilterForm(request.args)
-    status = filters.status.data if filters.status.data in (*LAB_STATUS_LABELS, "all") else "pending"
     scope = current_user.scope
-    page = service.regulator_labs(scope, status, accounts.page_number(request.args.get("page")))
+    filters = StatusFilterForm(request.args)
+    filters.fill_cities(scope)
+    chosen = _queue_filter(filters)
+    page = service.regulator_labs(scope, chosen, accounts.page_number(request.args.get("page")))
     counts = service.status_counts(scope)
-    return render_template("labs/regulator_labs.html", page=page, status=status, filters=filters,
-                           counts=counts)
+    # The queue's own query string, carried to each lab and back, so approving one returns to
+    # the same search.
+    query = {k: request.args[k] for k in QUEUE_PARAMS if request.args.get(k)}
+    regions = {lab.id: service.credit_code_region(lab) for lab in page.items}
+    return render_template("labs/regulator_labs.html", page=page, status=chosen.status,
+                           filters=filters, counts=counts, query=query, regions=regions)
 
 
 @bp.route("/regulator/labs/<int:lab_id>", methods=["GET", "POST"])
@@ -126,7 +148,18 @@ def regulator_lab(lab_id: int):
         else:
             flash(_("已将“%(name)s”的状态改为：%(status)s", name=lab.name,
                     status=LAB_STATUS_LABELS[lab.status]), "success")
+            if form.action.data in ("approve", "reject"):
+                # On through the queue: the next lab waiting, or the queue once none is.
+                following = service.next_pending(current_user.scope, lab)
+                if following is not None:
+                    return redirect(url_for("labs.regulator_lab", lab_id=following.id))
+                flash(_("范围内已没有待审核的机构。"), "info")
+                return redirect(url_for("labs.regulator_labs"))
             return redirect(url_for("labs.regulator_lab", lab_id=lab.id))
     return render_template("labs/regulator_lab.html", lab=lab, form=form,
                            users=service.lab_users(lab), actions=service.allowed_actions(lab),
-                           action_labels=ACTION_LABELS, LabStatus=LabStatus)
+                           action_labels=ACTION_LABELS, LabStatus=LabStatus,
+                           code_region=service.credit_code_region(lab),
+                           cma_query_url=current_app.config["OPENDAY_CMA_QUERY_URL"],
+                           pending_left=service.status_counts(current_user.scope).get(
+                               LabStatus.pending, 0))

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from flask_wtf.file import MultipleFileField
+from wtforms import (DateTimeLocalField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, Optional
 
 from openday.core.forms import strip
@@ -17,6 +20,17 @@ class NoticeForm(FlaskForm):
                                                 Length(max=20000)],
                          render_kw={"rows": 10})
     region_scope = SelectField(_l("发布范围"), choices=[], validate_choice=True)
+    audience = SelectField(_l("通知对象"), choices=[("public", _l("公众（首页和机构工作台）")),
+                                                ("labs", _l("仅检验检测机构（机构工作台）"))],
+                           default="public", validate_choice=True)
+    # Checked by content in the service (attachments.check): the browser's accept= is a hint.
+    attachments = MultipleFileField(_l("附件"), render_kw={
+        "accept": ".pdf,.docx,.xlsx,application/pdf,application/vnd.openxmlformats-officedocument."
+                  "wordprocessingml.document,application/vnd.openxmlformats-officedocument."
+                  "spreadsheetml.sheet"})
+    # The notice's attachments to delete on saving (ids; choices filled by the view).
+    remove = SelectMultipleField(_l("删除附件"), choices=[], coerce=int, validate_choice=True,
+                                 option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     # Beijing time as the regulator types it; empty: publish now.
     # (Browsers send minutes, or seconds when a step is set; the first format is how it renders.)
     published_at = DateTimeLocalField(_l("发布时间"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",

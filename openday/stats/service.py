@@ -16,7 +16,10 @@ What counts (the campaign reports these figures, so the rules are spelled out on
   cancels its bookings, so the booking service has already brought those counters to zero; people
   who really came (checked in, walked in) before a slot was withdrawn are still counted.
 - ``visits`` (人次, the figure the campaign publishes) = ``checked_in`` + ``walk_ins``.
-- ``attendance_rate`` = ``checked_in`` / ``people``, None when nobody booked.
+- ``attendance_rate`` (到场率) = people checked in / people booked, over the slots that have
+  *ended* only: a slot still to come has had no chance to be attended. None when no slot has
+  ended yet (pages say 未开始) or nobody had booked the ended ones. Who counts as checked in is
+  :func:`checked_in_column`, the one place that says so.
 - ``labs`` and ``events`` are distinct counts: a lab offering a tour and a lecture is one lab in
   the totals but counts once under each kind, and an event with slots on two days counts on each
   day. So group sums equal the totals for the additive figures (slots … visits), while ``labs``
@@ -35,7 +38,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
-from openday import cache
+from openday import cache, clock
 from openday.core.errors import RuleError
 from openday.core.i18n import N_, _
 from openday.core.scope import Scope
@@ -52,6 +55,31 @@ T = TypeVar("T")
 
 FIGURES = ("labs", "events", "slots", "capacity", "bookings", "people", "waitlisted",
            "checked_in", "walk_ins", "visits")
+# The figures a chart or a map can show, the reader choosing one for all of them at once.
+MEASURES = ("visits", "people", "bookings", "checked_in")
+DEFAULT_MEASURE = "visits"
+
+# One name per figure on every screen and export, the lab's screens' words included (现场来访).
+FIGURE_LABELS = {
+    "labs": N_("参与机构"), "events": N_("活动数"), "slots": N_("场次数"),
+    "capacity": N_("可预约名额"), "bookings": N_("预约单数"), "people": N_("预约人数"),
+    "waitlisted": N_("候补单数"), "checked_in": N_("签到人数"), "walk_ins": N_("现场来访人数"),
+    "visits": N_("参与人次"), "attendance_rate": N_("到场率"),
+}
+# What each measure means, said where it is first shown.
+MEASURE_HINTS = {
+    "visits": N_("参与人次 = 签到人数 + 现场来访人数：真正到场的人次，开放日上报的数字。"),
+    "people": N_("预约人数：已确认预约中的人数（一单可含多人），不含候补。"),
+    "bookings": N_("预约单数：已确认的预约笔数，不含候补。"),
+    "checked_in": N_("签到人数：凭预约到场并签到的人数。"),
+}
+ATTENDANCE_HINT = N_("到场率 = 已结束场次的签到人数 ÷ 这些场次的预约人数；未结束的场次不计。")
+
+
+def checked_in_column() -> sa.ColumnElement:
+    """How many people of a slot's bookings came: the ONE place the totals read check-ins from
+    (to count arrivals another way, change this function)."""
+    return Slot.checked_in_people
 ADDITIVE = ("slots", "capacity", "bookings", "people", "waitlisted", "checked_in", "walk_ins",
             "visits")
 
@@ -88,17 +116,33 @@ class Figures:
     waitlisted: int = 0
     checked_in: int = 0
     walk_ins: int = 0
+    ended_slots: int = 0        # slots whose end has passed (what attendance is measured on)
+    ended_people: int = 0       # people booked on them
+    ended_checked_in: int = 0   # people of theirs checked in
 
     @property
     def visits(self) -> int:
         return self.checked_in + self.walk_ins
 
     @property
+    def started(self) -> bool:
+        """Whether any slot has ended: before that, attendance is 未开始, not 0 %."""
+        return self.ended_slots > 0
+
+    @property
     def attendance_rate(self) -> float | None:
-        return round(self.checked_in / self.people, 4) if self.people else None
+        if not self.ended_people:
+            return None
+        return round(self.ended_checked_in / self.ended_people, 4)
+
+    def value(self, measure: str) -> int:
+        return getattr(self, measure)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "visits": self.visits, "attendance_rate": self.attendance_rate}
+        """The published figures (what the API answers): the ended-slot counts behind the rate
+        stay inside."""
+        data = {k: v for k, v in asdict(self).items() if not k.startswith("ended_")}
+        return {**data, "visits": self.visits, "attendance_rate": self.attendance_rate}
 
 
 @dataclass
@@ -180,6 +224,8 @@ def find_campaign(year: int | None = None) -> Campaign:
 def _aggregates() -> list:
     """The figures as SQL aggregates over Slot, labelled like ``Figures``' fields."""
     listed = Slot.listed.is_(True)
+    ended = Slot.ends_at <= clock.now()
+    checked_in = checked_in_column()
     return [
         sa.func.count(sa.distinct(sa.case((listed, Slot.lab_id)))).label("labs"),
         sa.func.count(sa.distinct(sa.case((listed, Slot.event_id)))).label("events"),
@@ -188,12 +234,19 @@ def _aggregates() -> list:
         sa.func.coalesce(sa.func.sum(Slot.confirmed_count), 0).label("bookings"),
         sa.func.coalesce(sa.func.sum(Slot.seats_taken), 0).label("people"),
         sa.func.coalesce(sa.func.sum(Slot.waitlisted_count), 0).label("waitlisted"),
-        sa.func.coalesce(sa.func.sum(Slot.checked_in_people), 0).label("checked_in"),
+        sa.func.coalesce(sa.func.sum(checked_in), 0).label("checked_in"),
         sa.func.coalesce(sa.func.sum(Slot.walk_ins), 0).label("walk_ins"),
+        sa.func.count(sa.case((ended, Slot.id))).label("ended_slots"),
+        sa.func.coalesce(sa.func.sum(sa.case((ended, Slot.seats_taken), else_=0)), 0)
+        .label("ended_people"),
+        sa.func.coalesce(sa.func.sum(sa.case((ended, checked_in), else_=0)), 0)
+        .label("ended_checked_in"),
     ]
 
 
-_FIELDS = tuple(f for f in FIGURES if f != "visits")
+_FIELDS = tuple(f for f in FIGURES if f != "visits") + ("ended_slots", "ended_people",
+                                                        "ended_checked_in")
+_SHOWN = tuple(f for f in FIGURES if f != "visits")  # a group with none of these is left out
 
 
 def _figures(row, cls=Figures, **extra) -> Figures:
@@ -265,7 +318,7 @@ def groups(campaign: Campaign | CampaignInfo, group_by: str, region: Scope = Sco
                       region, _check_kind(kind)).group_by(key).order_by(key)
     result = []
     for row in db.session.execute(query):
-        if not any(getattr(row, name) for name in _FIELDS):
+        if not any(getattr(row, name) for name in _SHOWN):
             continue  # only drafts there: nothing offered, nobody came (sums are unchanged)
         code = _key_text(group_by, row.key)
         result.append(_figures(row, Group, key=code, name=group_name(group_by, code)))
@@ -347,28 +400,43 @@ def province_choices(scope: Scope) -> list[tuple[str, str]]:
 
 
 # The columns of a grouped report, as the CSV and the API give them, with the CSV's headings.
-COLUMN_LABELS = {
-    "key": N_("代码"), "name": N_("名称"), "labs": N_("机构数"), "events": N_("活动数"),
-    "slots": N_("场次数"), "capacity": N_("可预约名额"), "bookings": N_("预约单数"),
-    "people": N_("预约人数"), "waitlisted": N_("候补单数"), "checked_in": N_("签到人数"),
-    "walk_ins": N_("现场参与人数"), "visits": N_("参与人次"), "attendance_rate": N_("到场率"),
-}
+# In the order of the screen's tables, which the CSV and the xlsx keep.
+SCREEN_ORDER = ("visits", "labs", "events", "slots", "capacity", "bookings", "people",
+                "waitlisted", "checked_in", "walk_ins", "attendance_rate")
+COLUMN_LABELS = {"key": N_("代码"), "name": N_("名称"),
+                 **{name: FIGURE_LABELS[name] for name in SCREEN_ORDER}}
 GROUP_COLUMNS = tuple(COLUMN_LABELS)
 
 
-def csv_header() -> list[str]:
-    return [_(COLUMN_LABELS[column]) for column in GROUP_COLUMNS]
+def columns(group_by: str | None) -> tuple[str, ...]:
+    """A grouped table's columns: a region keeps its adcode, a kind or a day is its name alone
+    (a kind's code, ``tour``, means nothing to a reader)."""
+    return GROUP_COLUMNS if group_by in ("province", "city") else GROUP_COLUMNS[1:]
+
+
+def csv_header(group_by: str | None = "province") -> list[str]:
+    return [_(COLUMN_LABELS[column]) for column in columns(group_by)]
+
+
+def rate_text(figures: Figures) -> str:
+    """到场率 as a page and the CSV show it: a percentage, 未开始 before any slot has ended."""
+    if not figures.started:
+        return _(N_("未开始"))
+    rate = figures.attendance_rate
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _cells(figures: Figures, wanted: tuple[str, ...]) -> list:
+    data = figures.as_dict()
+    return [rate_text(figures) if c == "attendance_rate" else data[c] for c in wanted]
 
 
 def csv_rows(report_: Report) -> list[list]:
     """The table of a report as CSV rows: groups, then the totals line. Aggregates only."""
-    rows = []
-    for group in report_.groups:
-        data = group.as_dict()
-        rows.append([data[c] if data[c] is not None else "" for c in GROUP_COLUMNS])
-    total = report_.totals.as_dict()
-    rows.append(["", _(N_("合计"))] + [total[c] if total[c] is not None else ""
-                                      for c in GROUP_COLUMNS[2:]])
+    wanted = columns(report_.group_by)
+    rows = [_cells(group, wanted) for group in report_.groups]
+    head = ["", _(N_("合计"))] if wanted[0] == "key" else [_(N_("合计"))]
+    rows.append(head + _cells(report_.totals, wanted[len(head):]))
     return rows
 
 
@@ -378,7 +446,7 @@ def csv_document(report_: Report) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(csv_header())
+    writer.writerow(csv_header(report_.group_by))
     writer.writerows(csv_rows(report_))
     return buffer.getvalue()
 

@@ -15,49 +15,109 @@
   if (!source || !bundle) { return; }
   var data;
   try { data = JSON.parse(source.textContent); } catch (e) { return; }
-  var labels = data.labels || {};
+  var label = data.label || "";
   var brand = ["#0b5394", "#6a329f", "#38761d", "#a64d00", "#5b5b5b", "#3d85c6", "#b45f06"];
   // richText tooltips are drawn on the canvas: no HTML with style attributes, which CSP forbids.
   var tooltip = { renderMode: "richText", confine: true };
+  var measure = data.measure || "visits";
+
+  function mapOption(block) {
+    var values = block.regions.map(function (r) { return r[measure] || 0; });
+    var most = Math.max.apply(null, values.concat([1]));
+    return {
+      animation: false,
+      tooltip: Object.assign({ trigger: "item" }, tooltip),
+      visualMap: { type: "continuous", min: 0, max: most, left: 8, bottom: 8, calculable: false,
+                   text: [String(most), "0"], itemHeight: 90,
+                   inRange: { color: ["#e8f0fe", "#3d85c6", "#073763"] } },
+      series: [{ name: label, type: "map", map: block.name, roam: false, selectedMode: false,
+                 layoutCenter: ["50%", "50%"], layoutSize: "95%",
+                 label: { show: false }, emphasis: { label: { show: true } },
+                 data: block.regions.map(function (r) {
+                   return { name: r.name, value: r[measure] || 0, adcode: r.adcode,
+                            drill: r.drill };
+                 }) }]
+    };
+  }
+
+  // A map is registered once under its name (the country's as "china", so ECharts adds the
+  // South China Sea islands inset) and its GeoJSON fetched from static/ only when first drawn.
+  var registered = {};
+  function withMap(block, done) {
+    if (registered[block.name]) { done(); return; }
+    fetch(block.url, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      .then(function (geo) {
+        echarts.registerMap(block.name, geo);
+        registered[block.name] = true;
+        done();
+      });
+  }
 
   var options = {
     "chart-region": function () {
       var region = data.region || { names: [] };
       return {
         tooltip: Object.assign({ trigger: "axis" }, tooltip),
-        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 48, top: 16, bottom: 8, containLabel: true },
         xAxis: { type: "value" },
         yAxis: { type: "category", data: region.names.slice().reverse(),
                  axisLabel: { interval: 0 } },
-        series: [{ name: labels.visits, type: "bar",
-                   data: (region.visits || []).slice().reverse() }]
+        series: [{ name: label, type: "bar", label: { show: true, position: "right" },
+                   data: (region.values || []).slice().reverse() }]
       };
     },
     "chart-date": function () {
       var dates = data.dates || { days: [] };
       return {
         tooltip: Object.assign({ trigger: "axis" }, tooltip),
-        grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-        legend: { top: 0 },
-        xAxis: { type: "category", data: dates.days, boundaryGap: false },
+        // Room on both sides, and the first and last dates always shown, so neither is clipped.
+        grid: { left: 24, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: dates.days, boundaryGap: true,
+                 axisLabel: { showMinLabel: true, showMaxLabel: true, hideOverlap: true,
+                              formatter: function (day) { return day.slice(5); } } },
         yAxis: { type: "value" },
-        series: [
-          { name: labels.bookings, type: "line", data: dates.bookings, smooth: false },
-          { name: labels.visits, type: "line", data: dates.visits, smooth: false }
-        ]
+        series: [{ name: label, type: "line", data: dates.values, smooth: false }]
       };
     },
     "chart-kind": function (el) {
-      var narrow = el.clientWidth < 480;  // phones: the legend names the slices
+      var narrow = el.clientWidth < 480;
       return {
         tooltip: Object.assign({ trigger: "item" }, tooltip),
         legend: { bottom: 0 },
-        series: [{ name: labels.people, type: "pie", radius: ["35%", "65%"],
-                   center: ["50%", "45%"], data: data.kinds || [],
-                   label: { show: !narrow, formatter: "{b}\n{d}%" } }]
+        series: [{ name: label, type: "pie", radius: narrow ? ["30%", "55%"] : ["35%", "62%"],
+                   center: ["50%", "44%"], data: data.kinds || [],
+                   // Each slice names its value, on phones too (shorter: the value alone).
+                   label: { show: true, formatter: narrow ? "{c}" : "{b}\n{c}（{d}%）" } }]
       };
-    }
+    },
+    "chart-map": function () { return data.map ? mapOption(data.map) : null; }
   };
+
+  var back = document.getElementById("chart-map-back");
+  var mapTitle = document.getElementById("chart-map-title");
+  var countryTitle = mapTitle ? mapTitle.textContent : "";
+
+  function showMap(chart, block, title) {
+    withMap(block, function () {
+      chart.setOption(mapOption(block), true);
+      if (mapTitle) { mapTitle.textContent = title; }
+      if (back) { back.classList.toggle("d-none", block === data.map); }
+    });
+  }
+
+  function mapped(chart) {
+    if (!data.drill) { return; }
+    chart.on("click", function (params) {
+      if (!params.data || !params.data.drill) { return; }
+      var url = data.drill + (data.drill.indexOf("?") < 0 ? "?" : "&") +
+        "province=" + encodeURIComponent(params.data.adcode);
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (block) { showMap(chart, block, block.title + " · " + label); });
+    });
+    if (back) {
+      back.addEventListener("click", function () { showMap(chart, data.map, countryTitle); });
+    }
+  }
 
   var boxes = Object.keys(options).map(function (id) { return document.getElementById(id); })
     .filter(Boolean);
@@ -69,10 +129,20 @@
   function draw(el) {
     var chart = echarts.init(el, null, { renderer: "canvas" });
     var option = options[el.id](el);
+    if (!option) { return; }
     option.color = brand;
     option.animation = false;
-    chart.setOption(option);
     charts.push(chart);
+    if (el.id === "chart-map") {
+      withMap(data.map, function () {
+        chart.setOption(option);
+        el.dataset.drawn = "1";
+        mapped(chart);
+      });
+      return;
+    }
+    chart.setOption(option);
+    el.dataset.drawn = "1";
   }
 
   function drawNext() {
@@ -99,7 +169,9 @@
     document.body.appendChild(script);
   }
 
-  if (!("IntersectionObserver" in window)) {
+  // The printable report draws every chart at once (data-eager), so the page prints whole.
+  var eager = document.currentScript && document.currentScript.dataset.eager;
+  if (eager || !("IntersectionObserver" in window)) {
     boxes.forEach(want);
   } else {
     var observer = null;

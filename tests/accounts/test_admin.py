@@ -52,7 +52,7 @@ def test_admin_creates_a_national_regulator(client, db, admin):
 
 
 @pytest.mark.parametrize("changes, field", [
-    ({"region_scope": "430100"}, "region_scope"),   # a city is not a scope
+    ({"region_scope": "430102"}, "region_scope"),   # a district is not a scope
     ({"region_scope": ""}, "region_scope"),
     ({"email": "nope"}, "email"),
     ({"password": "short", "confirm": "short"}, "password"),

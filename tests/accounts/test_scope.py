@@ -72,7 +72,7 @@ def _csv_totals(response) -> list[str]:
 
 def test_a_national_regulator_sees_the_world(client, world, national):
     assert "待审核的长沙检测所" in client.get("/regulator/labs").get_data(as_text=True)
-    assert _csv_totals(client.get("/regulator/stats.csv"))[5] == "30"  # capacity
+    assert _csv_totals(client.get("/regulator/stats.csv"))[6] == "30"  # capacity, after 参与人次
     assert "待审核机构：1 家" in client.get("/regulator/").get_data(as_text=True)
     page = client.get("/regulator/notices").get_data(as_text=True)
     assert "全国的通知" in page and "湖南的通知" in page

@@ -229,7 +229,7 @@ def assert_charts_drawn_when_scrolled_to(page) -> None:
     runs only for charts near the screen), and every box holds ECharts' canvas once scrolled to."""
     page.wait_for_load_state("load")
     charts = page.locator(".chart")
-    assert charts.count() == 3
+    assert charts.count() == 4  # map, region, kind, date
     screen = page.viewport_size["height"]
     below = [i for i in range(charts.count()) if charts.nth(i).bounding_box()["y"] >= screen]
     assert below, "the date chart sits below the first screen on a phone and a desktop"

@@ -38,9 +38,18 @@ def test_regulator_stats_shows_the_totals_with_charts(client, db, world, nationa
     assert "湖南省" in html and "上海市" in html
     data = _chart_data(html)
     assert data["region"]["names"] == ["上海市", "湖南省"]
-    assert sum(data["region"]["visits"]) == expected["visits"]
-    assert sum(data["dates"]["bookings"]) == expected["bookings"]
-    assert sum(k["value"] for k in data["kinds"]) == expected["people"]
+    # One measure for every chart: 参与人次 unless the reader chooses another.
+    assert data["measure"] == "visits" and data["label"] == "参与人次"
+    assert sum(data["region"]["values"]) == expected["visits"]
+    assert sum(data["dates"]["values"]) == expected["visits"]
+    assert sum(k["value"] for k in data["kinds"]) == expected["visits"]
+    assert sum(r["visits"] for r in data["map"]["regions"]) == expected["visits"]
+    for measure in ("people", "bookings", "checked_in"):
+        chosen = _chart_data(client.get(f"/regulator/stats?measure={measure}").get_data(as_text=True))
+        assert chosen["measure"] == measure
+        for values in (chosen["region"]["values"], chosen["dates"]["values"],
+                       [k["value"] for k in chosen["kinds"]]):
+            assert sum(values) == expected[measure], measure
     # stats.js fetches ECharts itself, after the page has loaded
     assert 'src="/static/js/stats.js" data-bundle="/static/vendor/echarts/echarts.custom.min.js"' in html
     assert 'src="/static/vendor/echarts/' not in html
@@ -70,13 +79,18 @@ def test_no_phone_number_on_the_stats_page_or_its_csv(client, world, national):
 def test_csv_export_of_the_table(client, db, world, national):
     rows = _csv(client.get("/regulator/stats.csv"))
     header, *groups, total = rows
-    assert header[:3] == ["代码", "名称", "机构数"]
+    # The columns of the screen's table, in its order.
+    assert header[:4] == ["代码", "名称", "参与人次", "参与机构"]
     assert [row[0] for row in groups] == ["310000", "430000"]
     expected = figures_from_tables(db, world)
-    figures = dict(zip(service.FIGURES, map(int, total[2:2 + len(service.FIGURES)])))
-    assert figures == {k: expected[k] for k in service.FIGURES}
+    figures = dict(zip(service.SCREEN_ORDER, total[2:]))
+    assert {k: int(figures[k]) for k in service.FIGURES} == {k: expected[k] for k in service.FIGURES}
+    assert figures["attendance_rate"] == "未开始"  # no slot of the world has ended yet
     by_kind = _csv(client.get("/regulator/stats.csv?group_by=kind"))
-    assert [row[0] for row in by_kind[1:-1]] == ["tour", "lecture", "free_testing", "quiz"]
+    # A kind by its name, never its code.
+    assert by_kind[0][0] == "名称"
+    assert [row[0] for row in by_kind[1:-1]] == ["实地参观", "科普讲座", "便民检测", "知识问答"]
+    assert not any("tour" in cell for row in by_kind for cell in row)
     assert client.get("/regulator/stats.csv?group_by=lab").status_code == 400
 
 
@@ -93,11 +107,11 @@ def test_csv_header_and_api_groups_have_the_same_columns(client, world, national
 def test_filters_for_campaign_province_and_kind(client, db, world, national):
     html = client.get(f"/regulator/stats?campaign={world.previous.year}").get_data(as_text=True)
     old = figures_from_tables(db, world, campaign=world.previous)
-    assert _chart_data(html)["region"]["visits"] == [old["visits"]]
+    assert _chart_data(html)["region"]["values"] == [old["visits"]]
     html = client.get("/regulator/stats?province=430000&kind=tour").get_data(as_text=True)
     data = _chart_data(html)
     assert data["region"]["names"] == ["长沙市"]  # a province's page groups by city
-    assert data["region"]["visits"] == [
+    assert data["region"]["values"] == [
         figures_from_tables(db, world, province="430000", kind="tour")["visits"]]
     rows = _csv(client.get("/regulator/stats.csv?province=310000&group_by=city"))
     assert [row[1] for row in rows[1:-1]] == ["上海市"]
@@ -108,7 +122,7 @@ def test_bad_filters_fall_back_to_the_defaults(client, db, world, national):
     assert page.status_code == 200
     assert page.get_data(as_text=True).count("is-invalid") == 3  # each bad filter says so
     data = _chart_data(page.get_data(as_text=True))
-    assert sum(data["region"]["visits"]) == figures_from_tables(db, world)["visits"]
+    assert sum(data["region"]["values"]) == figures_from_tables(db, world)["visits"]
 
 
 def test_a_provincial_regulator_sees_only_its_province(client, db, world, hunan):
@@ -125,8 +139,9 @@ def test_a_provincial_regulator_sees_only_its_province(client, db, world, hunan)
                 "/regulator/stats.csv?group_by=kind", "/regulator/stats.csv?group_by=date"):
         rows = _csv(client.get(url))
         assert "上海市" not in str(rows) and "310000" not in str(rows)
-        total = dict(zip(service.FIGURES, map(int, rows[-1][2:2 + len(service.FIGURES)])))
-        assert total == {k: expected[k] for k in service.FIGURES}, url
+        total = dict(zip(service.SCREEN_ORDER, rows[-1][-len(service.SCREEN_ORDER):]))
+        assert {k: int(total[k]) for k in service.FIGURES} == {
+            k: expected[k] for k in service.FIGURES}, url
     home = client.get("/regulator/").get_data(as_text=True)
     assert "湖南省" in home and f"{_num(expected['visits'])}" in home
 
@@ -145,7 +160,7 @@ def test_only_regulators_and_admins(client, create_user, create_lab, login, url,
 def test_admin_sees_everything(client, db, world, create_user, login):
     login(create_user(role="admin"))
     data = _chart_data(client.get("/regulator/stats").get_data(as_text=True))
-    assert sum(data["region"]["visits"]) == figures_from_tables(db, world)["visits"]
+    assert sum(data["region"]["values"]) == figures_from_tables(db, world)["visits"]
 
 
 def test_regulator_home_links_to_its_work(client, world, create_lab, hunan):

@@ -155,6 +155,12 @@ def figures_from_tables(db, world: World, campaign=None, province: str | None = 
     checked_in = sum(b.party_size for b in bookings if b.checked_in_at is not None)
     walk_ins = sum(world.walk_ins.get(slot_id, 0) for slot_id in chosen)
     people = sum(b.party_size for b in confirmed)
+    # 到场率 is measured on slots that have ended only.
+    now = clock.now()
+    ended = {slot_id for slot_id, (slot, _event) in chosen.items() if slot.ends_at <= now}
+    ended_people = sum(b.party_size for b in confirmed if b.slot_id in ended)
+    ended_checked_in = sum(b.party_size for b in bookings
+                           if b.slot_id in ended and b.checked_in_at is not None)
     return {
         "labs": len({event.lab_id for _slot, event in listed}),
         "events": len({event.id for _slot, event in listed}),
@@ -166,5 +172,5 @@ def figures_from_tables(db, world: World, campaign=None, province: str | None = 
         "checked_in": checked_in,
         "walk_ins": walk_ins,
         "visits": checked_in + walk_ins,
-        "attendance_rate": round(checked_in / people, 4) if people else None,
+        "attendance_rate": round(ended_checked_in / ended_people, 4) if ended_people else None,
     }
