@@ -3,7 +3,7 @@ user.email_sort: the admin's user list in natural order (lab2 before lab10);
 lab indexes for the approval queue at 40,000 labs (CMA number; status, created_at)
 
 Revision ID: d18a1b2c3d4e
-Revises: d1e2f3a4b5c6
+Revises: a19c0ffee001
 Create Date: 2026-12-01 12:00:00
 """
 import re
@@ -14,7 +14,7 @@ from alembic import op
 from openday.extensions import UTCDateTime
 
 revision = "d18a1b2c3d4e"
-down_revision = "d1e2f3a4b5c6"
+down_revision = "a19c0ffee001"
 branch_labels = None
 depends_on = None
 
