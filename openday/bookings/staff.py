@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
+from flask import current_app
+
 from openday import clock
 from openday.audit import service as audit
 from openday.bookings import service as bookings
@@ -246,17 +248,40 @@ def find_lab_booking(lab_id: int, code: str | None) -> Booking | None:
 
 @dataclass(frozen=True)
 class CheckinResult:
-    outcome: str  # checked_in, already, cancelled, waitlisted, not_found
+    outcome: str  # checked_in, already, cancelled, waitlisted, not_found, not_today
     booking: Booking | None
 
 
-def check_in(lab_id: int, code: str) -> CheckinResult:
-    """Mark a confirmed booking as arrived, once: a second scan reports when it happened."""
+def undo_minutes() -> int:
+    return current_app.config["OPENDAY_CHECKIN_UNDO_MINUTES"]
+
+
+def opens_today(booking: Booking) -> bool:
+    """Check-in opens on the slot's own (Beijing) day, not days ahead."""
+    return clock.local(booking.slot.starts_at).date() <= clock.today()
+
+
+def check_in(lab_id: int, code: str, arrived: int | None = None,
+             early: bool = False) -> CheckinResult:
+    """Mark a confirmed booking as arrived with how many of its party came (all of it when not
+    said), once: a second scan reports when it happened. Before the slot's day only with
+    ``early`` (the lab ticked the override; audited as such)."""
     booking = find_lab_booking(lab_id, code)
     if booking is None:
         return CheckinResult("not_found", None)
-    booking_id, slot_id, party = booking.id, booking.slot_id, booking.party_size
+    outcome = checkin_outcome(booking)
+    if outcome != "ready":
+        return CheckinResult(outcome, booking)
+    if not opens_today(booking) and not early:
+        return CheckinResult("not_today", booking)
+    party = booking.party_size
+    arrived = party if arrived is None else arrived
+    if not 1 <= arrived <= party:
+        raise RuleError.on("arrived", _("到场人数应为 1 到 %(n)d", n=party))
+    booking_id, slot_id = booking.id, booking.slot_id
     where, code = audit.target(booking), booking.code
+    note = f"code {code}, arrived {arrived}/{party}" + (", early" if early and
+                                                        not opens_today(booking) else "")
 
     def work() -> bool:
         lock_rows(Slot, Slot.id == slot_id)
@@ -265,20 +290,96 @@ def check_in(lab_id: int, code: str) -> CheckinResult:
             sa.update(Booking)
             .where(Booking.id == booking_id, Booking.status == BookingStatus.confirmed,
                    Booking.checked_in_at.is_(None))
-            .values(checked_in_at=clock.now())
+            .values(checked_in_at=clock.now(), arrived=arrived)
             .execution_options(synchronize_session=False)).rowcount == 1
         if marked:
-            db.session.execute(
-                sa.update(Slot).where(Slot.id == slot_id)
-                .values(checked_in_people=Slot.checked_in_people + party)
-                .execution_options(synchronize_session=False))
+            _add_checked_in(slot_id, arrived)
             # The booking's code and party, never the citizen's name or phone.
-            audit.record("booking.check_in", where, reason=f"code {code}, party {party}")
+            audit.record("booking.check_in", where, reason=note)
         return marked
 
     marked = write_transaction(work)
     booking = find_lab_booking(lab_id, code)
     return CheckinResult("checked_in" if marked else checkin_outcome(booking), booking)
+
+
+def _add_checked_in(slot_id: int, people: int) -> None:
+    db.session.execute(
+        sa.update(Slot).where(Slot.id == slot_id)
+        .values(checked_in_people=Slot.checked_in_people + people)
+        .execution_options(synchronize_session=False))
+
+
+def can_undo(booking: Booking) -> bool:
+    """Whether this check-in is recent enough to undo or correct (OPENDAY_CHECKIN_UNDO_MINUTES)."""
+    return (booking.checked_in_at is not None
+            and clock.now() - booking.checked_in_at <= timedelta(minutes=undo_minutes()))
+
+
+def _checked_in_booking(lab_id: int, code: str) -> Booking:
+    booking = find_lab_booking(lab_id, code)
+    if booking is None:
+        raise RuleError.on("code", _("未找到该预约码，请核对后重试"), code="not_found", status=404)
+    if booking.checked_in_at is None:
+        raise RuleError.on("code", _("该预约尚未签到"), code="not_checked_in", status=409)
+    if not can_undo(booking):
+        raise RuleError.on("code", _("签到已超过 %(n)d 分钟，不能再撤销或更正", n=undo_minutes()),
+                           code="undo_expired", status=409)
+    return booking
+
+
+def undo_check_in(lab_id: int, code: str) -> Booking:
+    """Take back a mistaken check-in within the undo window: the booking is as before it, the
+    people it counted leave the visits; audited."""
+    booking = _checked_in_booking(lab_id, code)
+    booking_id, slot_id, where = booking.id, booking.slot_id, audit.target(booking)
+    stamp, code = booking.checked_in_at, booking.code
+
+    def work() -> None:
+        lock_rows(Slot, Slot.id == slot_id)
+        found = db.session.execute(
+            sa.select(Booking.arrived).where(Booking.id == booking_id,
+                                             Booking.checked_in_at == stamp)).scalar()
+        if found is None:  # undone or changed by another phone meanwhile
+            raise RuleError.on("code", _("该预约尚未签到"), code="not_checked_in", status=409)
+        db.session.execute(
+            sa.update(Booking).where(Booking.id == booking_id)
+            .values(checked_in_at=None, arrived=None)
+            .execution_options(synchronize_session=False))
+        _add_checked_in(slot_id, -found)
+        audit.record("booking.check_in_undo", where, reason=f"code {code}, arrived {found}")
+
+    write_transaction(work)
+    return find_lab_booking(lab_id, code)
+
+
+def correct_arrived(lab_id: int, code: str, arrived: int | None) -> Booking:
+    """Change how many of a checked-in party came, within the undo window; audited."""
+    booking = _checked_in_booking(lab_id, code)
+    party = booking.party_size
+    if arrived is None or not 1 <= arrived <= party:
+        raise RuleError.on("arrived", _("到场人数应为 1 到 %(n)d", n=party))
+    booking_id, slot_id, where = booking.id, booking.slot_id, audit.target(booking)
+    code = booking.code
+
+    def work() -> None:
+        lock_rows(Slot, Slot.id == slot_id)
+        before = db.session.execute(
+            sa.select(Booking.arrived).where(Booking.id == booking_id,
+                                             Booking.checked_in_at.is_not(None))).scalar()
+        if before is None:
+            raise RuleError.on("code", _("该预约尚未签到"), code="not_checked_in", status=409)
+        if before == arrived:
+            return
+        db.session.execute(
+            sa.update(Booking).where(Booking.id == booking_id).values(arrived=arrived)
+            .execution_options(synchronize_session=False))
+        _add_checked_in(slot_id, arrived - before)
+        audit.record("booking.check_in_correct", where,
+                     reason=f"code {code}, arrived {before} → {arrived}/{party}")
+
+    write_transaction(work)
+    return find_lab_booking(lab_id, code)
 
 
 def checkin_outcome(booking: Booking) -> str:
@@ -292,24 +393,82 @@ def checkin_outcome(booking: Booking) -> str:
     return "ready"
 
 
-def add_walk_ins(lab_id: int, slot_id: int, number: int) -> Slot:
+MAX_SEARCH_RESULTS = 20
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_bookings(lab_id: int, query: str | None, slot_id: int | None = None) -> list[Booking]:
+    """Bookings of the lab's slots of today (or of one of them) whose name contains ``query`` or
+    whose phone ends in it (the last 4 digits): for people who lost their code. Cancelled ones
+    are left out; at most MAX_SEARCH_RESULTS."""
+    text = " ".join((query or "").split())[:40]
+    if not text:
+        return []
+    if text.isdigit():
+        if len(text) != 4:
+            raise RuleError.on("q", _("按手机号查找请输入后 4 位"))
+        match = Booking.phone.like(f"%{text}")
+    else:
+        match = Booking.name.like(f"%{_like_escape(text)}%", escape="\\")
+    start, end = events.day_bounds(clock.today())
+    where = [Slot.lab_id == lab_id, Booking.status != BookingStatus.cancelled, match,
+             Slot.starts_at >= start, Slot.starts_at < end]
+    if slot_id is not None:
+        where.append(Booking.slot_id == slot_id)
+    return list(db.session.execute(
+        sa.select(Booking).join(Booking.slot)
+        .options(contains_eager(Booking.slot).joinedload(Slot.event))
+        .where(*where).order_by(Slot.starts_at, Booking.name, Booking.id)
+        .limit(MAX_SEARCH_RESULTS)).unique().scalars())
+
+
+# Walk-ins: above the slot's capacity the lab confirms (a second submit); above this many times
+# the capacity the count is refused as a slip (500 on a 5-seat slot would feed the national 人次).
+WALK_IN_CEILING_FACTOR = 3
+
+
+class WalkInsNeedConfirmation(RuleError):
+    code = "confirm"
+    status = 409
+
+
+def walk_in_ceiling(slot: Slot) -> int:
+    """The most people a slot may count at the door, checked in and walk-ins together."""
+    return WALK_IN_CEILING_FACTOR * slot.capacity
+
+
+def add_walk_ins(lab_id: int, slot_id: int, number: int, confirmed: bool = False) -> Slot:
     """Add people who came without booking to one of the lab's slots (a negative number corrects a
-    slip, never below zero)."""
+    slip, never below zero). Taking the slot's visits (checked in + walk-ins) above its capacity
+    needs ``confirmed``; above ``walk_in_ceiling`` it is refused."""
     if not number or abs(number) > MAX_WALK_INS_AT_ONCE:
         raise RuleError.on("number", _("请填写 1 到 %(n)d 之间的人数", n=MAX_WALK_INS_AT_ONCE))
 
     def work() -> None:
-        changed = db.session.execute(
-            sa.update(Slot)
-            .where(Slot.id == slot_id, Slot.lab_id == lab_id, Slot.walk_ins + number >= 0)
-            .values(walk_ins=Slot.walk_ins + number)
-            .execution_options(synchronize_session=False)).rowcount
-        if not changed:
-            exists = db.session.execute(
-                sa.select(Slot.id).where(Slot.id == slot_id, Slot.lab_id == lab_id)).scalar()
-            if exists:
-                raise RuleError.on("number", _("现场人数不能减到 0 以下"))
+        found = lock_rows(Slot, Slot.id == slot_id, Slot.lab_id == lab_id)
+        if not found:
             raise RuleError.on("slot_id", _("未找到该场次"), code="not_found", status=404)
+        slot = found[0]
+        if slot.walk_ins + number < 0:
+            raise RuleError.on("number", _("现场人数不能减到 0 以下"))
+        visits = slot.checked_in_people + slot.walk_ins + number
+        if number > 0 and visits > walk_in_ceiling(slot):
+            raise RuleError.on("number", _(
+                "该场次人数上限 %(cap)d 人，签到和现场来访合计不能超过 %(max)d 人，请核对人数",
+                cap=slot.capacity, max=walk_in_ceiling(slot)))
+        if number > 0 and visits > slot.capacity and not confirmed:
+            raise WalkInsNeedConfirmation("confirm", _(
+                "记录后该场次到场 %(n)d 人，超过人数上限 %(cap)d 人。确认无误请再次提交。",
+                n=visits, cap=slot.capacity), {"number": _("请确认人数")})
+        slot.walk_ins += number
+        db.session.flush()
+        if visits > slot.capacity:
+            audit.record("slot.walk_ins", slot,
+                         reason=f"{number:+d}, walk-ins {slot.walk_ins}, over capacity "
+                                f"{slot.capacity}")
 
     write_transaction(work)
     return db.session.execute(

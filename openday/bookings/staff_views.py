@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (Response, abort, flash, jsonify, make_response, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -17,9 +18,10 @@ from openday import clock
 from openday.accounts.permissions import approved_lab_required, own_lab_or_404
 from openday.bookings import staff
 from openday.bookings.blueprint import bp
-from openday.bookings.forms import CancelSlotForm, CheckinForm, WalkInForm
+from openday.bookings.forms import (BookingSearchForm, CancelSlotForm, CheckinChangeForm, CheckinForm,
+                                    WalkInForm)
 from openday.core.db import Busy
-from openday.core.errors import RuleError
+from openday.core.errors import RuleError, json_error
 from openday.core.forms import put_on_form
 from openday.events import service as events
 from openday.events.forms import DeleteForm, SlotForm
@@ -180,7 +182,44 @@ CHECKIN_MESSAGES = {
     "waitlisted": ("warning", lambda b: _("该预约仍在候补中，没有确认的名额，不能签到")),
     "already": ("warning", lambda b: _("该预约已于 %(time)s 签到，请勿重复签到",
                                        time=f"{clock.local(b.checked_in_at):%Y-%m-%d %H:%M}")),
+    "not_today": ("warning", lambda b: _(
+        "该预约的场次在 %(day)s，签到在当天开放。确需提前签到，请勾选“提前签到”后再确认。",
+        day=f"{clock.local(b.slot.starts_at):%Y-%m-%d}")),
+    "checked_in": ("success", lambda b: _("签到成功：%(name)s，到场 %(n)d 人",
+                                          name=b.name or b.code, n=b.arrived or 0)),
+    "undone": ("info", lambda b: _("已撤销 %(name)s 的签到", name=b.name or b.code)),
+    "corrected": ("success", lambda b: _("已更正：%(name)s，到场 %(n)d 人",
+                                         name=b.name or b.code, n=b.arrived or 0)),
 }
+
+
+def wants_json() -> bool:
+    """The scanner's fetch asks for JSON; a plain form post gets pages and redirects."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def booking_json(booking) -> dict | None:
+    if booking is None:
+        return None
+    slot = booking.slot
+    return {
+        "code": booking.code, "name": booking.name or "", "phone": booking.phone or "",
+        "party_size": booking.party_size, "arrived": booking.arrived,
+        "status": staff.status_label(booking),
+        "checked_in_at": (f"{clock.local(booking.checked_in_at):%H:%M}"
+                          if booking.checked_in_at else None),
+        "can_undo": staff.can_undo(booking),
+        "slot": f"{clock.local(slot.starts_at):%m-%d %H:%M} {slot.event.title}",
+    }
+
+
+def checkin_json(outcome: str, booking, status: int = 200) -> Response:
+    category, text = CHECKIN_MESSAGES[outcome]
+    response = jsonify({"outcome": outcome, "category": category, "message": text(booking),
+                        "booking": booking_json(booking)})
+    response.status_code = status
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def walk_in_form(lab_id: int, todays: list[Slot], formdata=None) -> WalkInForm:
@@ -192,10 +231,18 @@ def walk_in_form(lab_id: int, todays: list[Slot], formdata=None) -> WalkInForm:
 
 
 def render_checkin(form: CheckinForm, walk_form: WalkInForm | None = None, booking=None,
-                   outcome: str | None = None, code: str = ""):
+                   outcome: str | None = None, code: str = "", walk_confirm: str | None = None,
+                   change_form: CheckinChangeForm | None = None):
     lab_id = current_user.lab_id
     todays = events.todays_slots(lab_id)
     walk_form = walk_form or walk_in_form(lab_id, todays)
+    search = BookingSearchForm(request.args)
+    found, search_error = None, None
+    if search.q.data:
+        try:
+            found = staff.search_bookings(lab_id, search.q.data)
+        except RuleError as exc:
+            search_error = str(exc)
     message = None
     if outcome in CHECKIN_MESSAGES:
         category, text = CHECKIN_MESSAGES[outcome]
@@ -203,7 +250,17 @@ def render_checkin(form: CheckinForm, walk_form: WalkInForm | None = None, booki
     return not_stored(render_template(
         "bookings/checkin.html", form=form, walk_form=walk_form, booking=booking,
         outcome=outcome, message=message, code=code, todays=todays,
-        status_label=staff.status_label, today=clock.today()))
+        status_label=staff.status_label, today=clock.today(), search=search, found=found,
+        search_error=search_error, walk_confirm=walk_confirm,
+        change_form=change_form or CheckinChangeForm(formdata=None),
+        can_undo=staff.can_undo, undo_minutes=staff.undo_minutes(),
+        ceiling_factor=staff.WALK_IN_CEILING_FACTOR))
+
+
+def form_error_json(form) -> Response:
+    fields = {name: list(errors) for name, errors in form.errors.items()}
+    first = next(iter(fields.values()), [_("请修正标出的问题后再提交。")])
+    return json_error("invalid", first[0], 422, fields)
 
 
 @bp.route("/lab/checkin", methods=["GET", "POST"])
@@ -213,21 +270,94 @@ def checkin():
     if request.method == "POST":
         form = CheckinForm()
         if not form.validate_on_submit():
-            return render_checkin(form)
-        result = staff.check_in(lab_id, form.code.data)
+            return form_error_json(form) if wants_json() else render_checkin(form)
+        try:
+            result = staff.check_in(lab_id, form.code.data, form.arrived.data, form.early.data)
+        except Busy:
+            raise  # a fault, answered 503 by the app
+        except RuleError as exc:
+            if wants_json():
+                return json_error(exc.code, exc.message, exc.status, exc.fields)
+            put_on_form(form, exc, default="arrived")
+            booking = staff.find_lab_booking(lab_id, form.code.data)
+            return render_checkin(form, booking=booking, outcome="ready", code=form.code.data)
+        if wants_json():
+            return checkin_json(result.outcome, result.booking,
+                                404 if result.outcome == "not_found" else 200)
         if result.outcome == "checked_in":
-            b = result.booking
-            flash(_("签到成功：%(name)s，%(n)d 人", name=b.name or b.code, n=b.party_size), "success")
-            return redirect(url_for("bookings.checkin"))
+            return redirect(url_for("bookings.checkin", checked=result.booking.code))
         return render_checkin(form, booking=result.booking, outcome=result.outcome,
                               code=form.code.data)
+    checked = (request.args.get("checked") or "").strip()[:20]
+    if checked:  # just checked in (no-JS form): the booking with its undo and correct buttons
+        booking = staff.find_lab_booking(lab_id, checked)
+        if booking is not None and booking.checked_in_at is not None:
+            return render_checkin(CheckinForm(formdata=None), booking=booking,
+                                  outcome="checked_in", code=booking.code)
     code = (request.args.get("code") or "").strip()[:20]
     form = CheckinForm(formdata=None, code=code)
     if not code:
         return render_checkin(form)
     booking = staff.find_lab_booking(lab_id, code)
     outcome = staff.checkin_outcome(booking) if booking is not None else "not_found"
+    if outcome == "ready" and not staff.opens_today(booking):
+        outcome = "not_today"
     return render_checkin(form, booking=booking, outcome=outcome, code=code)
+
+
+def _change_checkin(change, done: str):
+    lab_id = current_user.lab_id
+    form = CheckinChangeForm()
+    if not form.validate_on_submit():
+        return form_error_json(form) if wants_json() else render_checkin(
+            CheckinForm(formdata=None), change_form=form)
+    try:
+        booking = change(lab_id, form)
+    except Busy:
+        raise  # a fault, answered 503 by the app
+    except RuleError as exc:
+        if wants_json():
+            return json_error(exc.code, exc.message, exc.status, exc.fields)
+        put_on_form(form, exc, default="code")
+        booking = staff.find_lab_booking(lab_id, form.code.data)
+        return render_checkin(CheckinForm(formdata=None), booking=booking, change_form=form,
+                              outcome=staff.checkin_outcome(booking) if booking else "not_found",
+                              code=form.code.data)
+    if wants_json():
+        return checkin_json(done, booking)
+    category, text = CHECKIN_MESSAGES[done]
+    flash(text(booking), category)
+    return redirect(url_for("bookings.checkin"))
+
+
+@bp.route("/lab/checkin/undo", methods=["POST"])
+@approved_lab_required
+def undo_checkin():
+    return _change_checkin(lambda lab_id, form: staff.undo_check_in(lab_id, form.code.data),
+                           "undone")
+
+
+@bp.route("/lab/checkin/arrived", methods=["POST"])
+@approved_lab_required
+def correct_arrived():
+    return _change_checkin(
+        lambda lab_id, form: staff.correct_arrived(lab_id, form.code.data, form.arrived.data),
+        "corrected")
+
+
+@bp.route("/lab/checkin/search")
+@approved_lab_required
+def search_bookings():
+    """Today's bookings by name or the phone's last 4 digits, as JSON for the scanner page (the
+    check-in page itself shows the same list under ?q= without JavaScript)."""
+    search = BookingSearchForm(request.args)
+    try:
+        found = staff.search_bookings(current_user.lab_id, search.q.data)
+    except RuleError as exc:
+        return json_error(exc.code, exc.message, exc.status, exc.fields)
+    response = jsonify({"items": [booking_json(b) for b in found]})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/lab/checkin/walk-ins", methods=["POST"])
@@ -236,14 +366,18 @@ def walk_ins():
     lab_id = current_user.lab_id
     todays = events.todays_slots(lab_id)
     form = walk_in_form(lab_id, todays, formdata=request.form)
+    walk_confirm = None
     if form.validate_on_submit():
         try:
-            slot = staff.add_walk_ins(lab_id, form.slot_id.data, form.number.data)
+            slot = staff.add_walk_ins(lab_id, form.slot_id.data, form.number.data,
+                                      confirmed=form.confirm.data == "1")
         except Busy:
             raise  # a fault, answered 503 by the app
+        except staff.WalkInsNeedConfirmation as exc:
+            walk_confirm = str(exc)
         except RuleError as exc:
             put_on_form(form, exc, default="number")
         else:
             flash(_("已记录现场来访，该场次现场来访共 %(n)d 人", n=slot.walk_ins), "success")
             return redirect(url_for("bookings.checkin"))
-    return render_checkin(CheckinForm(formdata=None), walk_form=form)
+    return render_checkin(CheckinForm(formdata=None), walk_form=form, walk_confirm=walk_confirm)
