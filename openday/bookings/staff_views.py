@@ -2,7 +2,8 @@
 resizing slots and events. Routes on the bookings blueprint; rules in ``bookings.staff``.
 
 Every one of them needs an approved lab (SPEC §2): a suspended, rejected or pending lab neither
-changes its slots nor reads its citizens' names and phones. Pages that show full phones are sent
+changes its bookings nor reads its citizens' names and phones. A pending lab may still change and
+delete the slots it prepares (nobody can book them before it is approved). Pages that show full phones are sent
 ``Cache-Control: private, no-store``."""
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from openday import clock
-from openday.accounts.permissions import approved_lab_required, own_lab_or_404
+from openday.accounts.permissions import approved_lab_required, own_lab_or_404, preparing_lab_required
 from openday.bookings import staff
 from openday.bookings.blueprint import bp
 from openday.bookings.forms import (BookingSearchForm, CancelSlotForm, CheckinChangeForm, CheckinForm,
@@ -79,7 +80,7 @@ SLOT_FIELDS = {"capacity": "capacity", "max_party": "max_party", "closes_at": "c
 
 
 @bp.route("/lab/slots/<int:slot_id>/edit", methods=["GET", "POST"])
-@approved_lab_required
+@preparing_lab_required
 def edit_slot(slot_id: int):
     slot = own_slot_or_404(slot_id)
     form = SlotForm()
@@ -127,7 +128,7 @@ def cancel_slot(slot_id: int):
 
 
 @bp.route("/lab/slots/<int:slot_id>/delete", methods=["POST"])
-@approved_lab_required
+@preparing_lab_required
 def delete_slot(slot_id: int):
     slot = own_slot_or_404(slot_id)
     event_id = slot.event_id
