@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -202,6 +203,33 @@ def _local(moment: datetime | None) -> str:
     return f"{clock.local(moment):%Y-%m-%d %H:%M}" if moment else ""
 
 
+@dataclass(frozen=True)
+class RosterColumn:
+    """One column of the exported roster: its header, width in characters (the .xlsx), kind
+    ("int", "text": shown as typed, never a number or a formula; "datetime": a real date) and
+    value. Both exports read ROSTER_COLUMNS, so a new column is one entry here."""
+
+    header: Callable[[], str]
+    width: int
+    kind: str
+    value: Callable[[int, RosterLine], object]
+
+
+ROSTER_COLUMNS: list[RosterColumn] = [
+    RosterColumn(lambda: _("序号"), 6, "int", lambda n, line: n),
+    RosterColumn(lambda: _("预约码"), 11, "text", lambda n, line: line.booking.code),
+    RosterColumn(lambda: _("姓名"), 14, "text", lambda n, line: line.booking.name),
+    RosterColumn(lambda: _("手机号"), 16, "text", lambda n, line: line.booking.phone),
+    RosterColumn(lambda: _("人数"), 6, "int", lambda n, line: line.booking.party_size),
+    RosterColumn(lambda: _("状态"), 9, "text", lambda n, line: status_label(line.booking)),
+    RosterColumn(lambda: _("候补顺序"), 9, "int", lambda n, line: line.waitlist_position),
+    RosterColumn(lambda: _("预约时间"), 17, "datetime", lambda n, line: line.booking.created_at),
+    RosterColumn(lambda: _("签到时间"), 17, "datetime",
+                 lambda n, line: line.booking.checked_in_at),
+    RosterColumn(lambda: _("到场人数"), 9, "int", lambda n, line: line.booking.arrived),
+]
+
+
 def roster_csv(slot: Slot, lines: list[RosterLine]) -> bytes:
     """The roster as Excel opens it: UTF-8 with a BOM (or Chinese turns to mojibake), CRLF rows.
 
@@ -209,26 +237,73 @@ def roster_csv(slot: Slot, lines: list[RosterLine]) -> bytes:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("序号"), _("预约码"), _("姓名"), _("手机号"), _("人数"), _("状态"),
-                     _("候补顺序"), _("预约时间"), _("签到时间")])
+    writer.writerow([column.header() for column in ROSTER_COLUMNS])
     for number, line in enumerate(lines, start=1):
-        b = line.booking
-        writer.writerow([number, b.code, _cell(b.name), _cell(b.phone), b.party_size,
-                         status_label(b), line.waitlist_position or "", _local(b.created_at),
-                         _local(b.checked_in_at)])
+        row = []
+        for column in ROSTER_COLUMNS:
+            value = column.value(number, line)
+            if column.kind == "datetime":
+                row.append(_local(value))
+            elif column.kind == "text":
+                row.append(_cell(value))
+            else:
+                row.append("" if value is None else value)
+        writer.writerow(row)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def roster_filename(slot: Slot) -> str:
-    return f"roster-{slot.id}-{clock.local(slot.starts_at):%Y%m%d-%H%M}.csv"
+def roster_title(slot: Slot) -> str:
+    return (f"{slot.event.title} · {clock.local(slot.starts_at):%Y-%m-%d %H:%M}–"
+            f"{clock.local(slot.ends_at):%H:%M}")
 
 
-def export_roster(slot: Slot, lines: list[RosterLine]) -> tuple[str, bytes]:
-    """The roster's file name and CSV, the export audited (committed before the file is sent:
-    names and full phones leave the system only with a record of who took them)."""
-    name, body, where = roster_filename(slot), roster_csv(slot, lines), audit.target(slot)
+def roster_xlsx(slot: Slot, lines: list[RosterLine]) -> bytes:
+    """The roster as a workbook that opens right in Excel and WPS: codes and phones are text
+    cells (a code like 23456E78 stays a code, not 2.3456E+82), times are dates, columns sized,
+    and a title row names the event and the slot."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet(_("预约名单"))
+    title = book.add_format({"bold": True, "font_size": 13})
+    header = book.add_format({"bold": True, "bg_color": "#E8F0FE", "border": 1})
+    text = book.add_format({"num_format": "@"})
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    last = len(ROSTER_COLUMNS) - 1
+    sheet.merge_range(0, 0, 0, last, roster_title(slot), title)
+    for col, column in enumerate(ROSTER_COLUMNS):
+        sheet.write_string(1, col, column.header(), header)
+        sheet.set_column(col, col, column.width, text if column.kind == "text" else None)
+    for row, line in enumerate(lines, start=2):
+        for col, column in enumerate(ROSTER_COLUMNS):
+            value = column.value(row - 1, line)
+            if value is None or value == "":
+                sheet.write_blank(row, col, None)
+            elif column.kind == "text":
+                sheet.write_string(row, col, str(value), text)
+            elif column.kind == "datetime":
+                sheet.write_datetime(row, col, clock.local(value).replace(tzinfo=None), moment)
+            else:
+                sheet.write_number(row, col, value)
+    sheet.freeze_panes(2, 0)
+    sheet.autofilter(1, 0, max(1, len(lines) + 1), last)
+    book.close()
+    return out.getvalue()
+
+
+def roster_filename(slot: Slot, extension: str = "csv") -> str:
+    return f"roster-{slot.id}-{clock.local(slot.starts_at):%Y%m%d-%H%M}.{extension}"
+
+
+def export_roster(slot: Slot, lines: list[RosterLine], file_format: str = "csv") -> tuple[str, bytes]:
+    """The roster's file name and body (CSV or .xlsx), the export audited (committed before the
+    file is sent: names and full phones leave the system only with a record of who took
+    them)."""
+    write = roster_xlsx if file_format == "xlsx" else roster_csv
+    name, body, where = roster_filename(slot, file_format), write(slot, lines), audit.target(slot)
     write_transaction(
-        lambda: audit.record("roster.export", where, reason=f"csv, {len(lines)} rows"))
+        lambda: audit.record("roster.export", where, reason=f"{file_format}, {len(lines)} rows"))
     return name, body
 
 

@@ -19,6 +19,7 @@ from openday import clock
 from openday.accounts.permissions import approved_lab_required, own_lab_or_404, preparing_lab_required
 from openday.bookings import staff
 from openday.bookings.blueprint import bp
+from openday.bookings.models import Booking
 from openday.bookings.forms import (BookingSearchForm, CancelSlotForm, CheckinChangeForm, CheckinForm,
                                     WalkInForm)
 from openday.core.db import Busy
@@ -35,6 +36,16 @@ def own_slot_or_404(slot_id: int) -> Slot:
         db.select(Slot).options(joinedload(Slot.event)).where(Slot.id == slot_id)
     ).scalar_one_or_none()
     return own_lab_or_404(slot)
+
+
+def preparing_slot_or_403(slot_id: int) -> Slot:
+    """A slot its lab may change: any of an approved lab's; of a lab still pending review, only
+    one nobody has booked (changing a booked slot changes bookings, which needs approval)."""
+    slot = own_slot_or_404(slot_id)
+    if not current_user.lab.is_approved and db.session.execute(
+            db.select(Booking.id).where(Booking.slot_id == slot.id).limit(1)).first():
+        abort(403)
+    return slot
 
 
 def not_stored(body) -> Response:
@@ -64,10 +75,21 @@ def roster_csv(slot_id: int):
     return roster_response(slot, staff.roster(slot))
 
 
-def roster_response(slot: Slot, lines) -> Response:
-    name, body = staff.export_roster(slot, lines)
-    response = not_stored(Response(body, mimetype="text/csv"))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+@bp.route("/lab/slots/<int:slot_id>/roster.xlsx")
+@approved_lab_required
+def roster_xlsx(slot_id: int):
+    slot = own_slot_or_404(slot_id)
+    return roster_response(slot, staff.roster(slot), "xlsx")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def roster_response(slot: Slot, lines, file_format: str = "csv") -> Response:
+    name, body = staff.export_roster(slot, lines, file_format)
+    response = not_stored(Response(body, mimetype=XLSX if file_format == "xlsx" else "text/csv"))
+    if file_format == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}")
     return response
@@ -82,7 +104,7 @@ SLOT_FIELDS = {"capacity": "capacity", "max_party": "max_party", "closes_at": "c
 @bp.route("/lab/slots/<int:slot_id>/edit", methods=["GET", "POST"])
 @preparing_lab_required
 def edit_slot(slot_id: int):
-    slot = own_slot_or_404(slot_id)
+    slot = preparing_slot_or_403(slot_id)
     form = SlotForm()
     if request.method == "GET":
         form.capacity.data, form.max_party.data = slot.capacity, slot.max_party
@@ -130,7 +152,7 @@ def cancel_slot(slot_id: int):
 @bp.route("/lab/slots/<int:slot_id>/delete", methods=["POST"])
 @preparing_lab_required
 def delete_slot(slot_id: int):
-    slot = own_slot_or_404(slot_id)
+    slot = preparing_slot_or_403(slot_id)
     event_id = slot.event_id
     form = DeleteForm()
     if not form.validate_on_submit():
