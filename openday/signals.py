@@ -14,6 +14,10 @@ _signals = Namespace()
 # so what depends on the status (its slots' ``listed``) follows in the same commit.
 lab_status_changed = _signals.signal("lab-status-changed")
 
+# Sender: the Slot, after its time moved, inside the lab's transaction before it commits; keyword
+# ``booking_ids``: the active bookings on it, whose citizens are to be told (bookings.staff).
+slot_rescheduled = _signals.signal("slot-rescheduled")
+
 
 def connect_signals() -> None:
     """Connect every receiver (connecting one twice is a no-op, so each app factory may call it)."""

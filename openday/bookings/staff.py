@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
@@ -26,10 +26,12 @@ from openday.bookings import service as bookings
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.core.db import lock_rows, write_transaction
 from openday.core.errors import RuleError
+from openday.core.phone import mask_phone
 from openday.core.i18n import _
 from openday.events import service as events
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
+from openday.signals import slot_rescheduled
 
 MAX_WALK_INS_AT_ONCE = 500
 
@@ -149,6 +151,129 @@ def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: 
         if change:
             audit.record("slot.update", locked, reason=change)
         return locked
+
+    return write_transaction(work)
+
+
+# ---- rescheduling and duplicating ----------------------------------------------------------------
+
+def _span(starts_at: datetime, ends_at: datetime) -> str:
+    return f"{clock.local(starts_at):%Y-%m-%d %H:%M}–{clock.local(ends_at):%H:%M}"
+
+
+def reschedule_slot(slot: Slot, day: date, start: time, duration_minutes: int,
+                    note: str = "") -> Slot:
+    """Move a slot to another time (the lab's own, in the campaign, not in the past, not onto
+    another open slot of the event at that start). Its bookings move with it: each keeps its
+    seats, their Beijing day follows (the daily cap), the previous time and the lab's note stay
+    on the slot for the citizens' manage page, and ``signals.slot_rescheduled`` names the active
+    bookings to tell. Audited."""
+    slot_id = slot.id
+    starts_at = clock.china_datetime(day, start.hour, start.minute).astimezone(UTC)
+    ends_at = starts_at + timedelta(minutes=duration_minutes or 0)
+    note = (note or "").strip()[:300]
+
+    def check(current: Slot) -> None:
+        if current.status == SlotStatus.cancelled:
+            raise events.invalid({"status": _("该场次已取消")})
+        errors = events.slot_rule_errors(current.event.campaign, starts_at, ends_at,
+                                         current.capacity, current.max_party)
+        if not errors and starts_at == current.starts_at and ends_at == current.ends_at:
+            errors["starts_at"] = _("新时间与原时间相同")
+        if not errors and db.session.execute(sa.select(Slot.id).where(
+                Slot.event_id == current.event_id, Slot.id != current.id,
+                Slot.status == SlotStatus.open, Slot.starts_at == starts_at)).first():
+            errors["starts_at"] = _("这些时间已有场次：%(times)s",
+                                    times=f"{clock.local(starts_at):%H:%M}")
+        if errors:
+            raise events.invalid(errors)
+
+    check(slot)
+
+    def work() -> Slot:
+        found = lock_rows(Slot, Slot.id == slot_id)
+        if not found:
+            raise events.invalid({"status": _("该场次已取消")})
+        locked = found[0]
+        check(locked)
+        before = _span(locked.starts_at, locked.ends_at)
+        shift = starts_at - locked.starts_at
+        locked.previous_starts_at, locked.previous_ends_at = locked.starts_at, locked.ends_at
+        locked.starts_at, locked.ends_at = starts_at, ends_at
+        if locked.booking_closes_at is not None:
+            locked.booking_closes_at += shift
+        locked.rescheduled_at, locked.reschedule_note = clock.now(), note or None
+        db.session.execute(
+            sa.update(Booking).where(Booking.slot_id == slot_id)
+            .values(slot_day=clock.local(starts_at).date())
+            .execution_options(synchronize_session=False))
+        db.session.flush()
+        active = list(db.session.execute(sa.select(Booking.id).where(
+            Booking.slot_id == slot_id, Booking.status != BookingStatus.cancelled)).scalars())
+        slot_rescheduled.send(locked, booking_ids=active)
+        audit.record("slot.reschedule", locked,
+                     reason=f"{before} → {_span(starts_at, ends_at)}" + (f"; {note}" if note
+                                                                          else ""))
+        return locked
+
+    return write_transaction(work)
+
+
+def duplicate_event(event: Event, day: date, publish: bool = False) -> Event:
+    """A copy of an event with its open slots moved to ``day`` (same times of day, sizes and
+    limits), as a draft or published as the lab chooses (published only for an approved lab).
+    Bookings are never copied. Audited on the copy, naming the original."""
+    from openday.events.models import Event as EventModel
+
+    lab = event.lab
+    if publish and not lab.is_approved:
+        raise events.invalid({"status": _("机构通过审核后才能发布活动；现在可以先保存草稿、添加场次。")})
+    if event.status == EventStatus.cancelled:
+        raise events.invalid({"status": _("活动已取消，不能再修改")})
+    originals = [s for s in event.slots if s.status == SlotStatus.open]
+    if not originals:
+        raise events.invalid({"day": _("该活动没有可复制的场次")})
+    if len(originals) > events.MAX_SLOTS_AT_ONCE:
+        raise events.invalid({"day": _("一次最多添加 %(n)d 个场次", n=events.MAX_SLOTS_AT_ONCE)})
+    plans = []
+    for original in originals:
+        local_start = clock.local(original.starts_at)
+        starts_at = clock.china_datetime(day, local_start.hour,
+                                         local_start.minute).astimezone(UTC)
+        ends_at = starts_at + (original.ends_at - original.starts_at)
+        closes_at = (starts_at - (original.starts_at - original.booking_closes_at)
+                     if original.booking_closes_at is not None else None)
+        errors = events.slot_rule_errors(event.campaign, starts_at, ends_at, original.capacity,
+                                         original.max_party, closes_at)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise events.invalid({"day": message})
+        plans.append((starts_at, ends_at, closes_at, original.capacity, original.max_party))
+    event_id = event.id
+    copied = ("lab_id", "campaign_id", "kind", "title", "summary", "description", "venue_type",
+              "venue_name", "venue_address", "province_adcode", "city_adcode", "district_adcode",
+              "lat", "lon", "audience", "accessibility", "testing_items", "what_to_bring")
+
+    def work() -> EventModel:
+        source = db.session.get(EventModel, event_id)
+        copy = EventModel(**{name: getattr(source, name) for name in copied},
+                          status=EventStatus.published if publish else EventStatus.draft)
+        db.session.add(copy)
+        db.session.flush()
+        copies = events.slot_copies(copy)
+        seen = set()
+        for starts_at, ends_at, closes_at, capacity, max_party in plans:
+            if starts_at in seen:
+                continue
+            seen.add(starts_at)
+            db.session.add(Slot(event_id=copy.id, starts_at=starts_at, ends_at=ends_at,
+                                capacity=capacity, max_party=max_party,
+                                booking_closes_at=closes_at, status=SlotStatus.open, **copies))
+        db.session.flush()
+        audit.record("event.duplicate", copy,
+                     reason=f"from event {event_id}, {len(seen)} slots on {day.isoformat()}, "
+                            f"{copy.status}")
+        return copy
 
     return write_transaction(work)
 
@@ -290,6 +415,40 @@ def roster_xlsx(slot: Slot, lines: list[RosterLine]) -> bytes:
     sheet.autofilter(1, 0, max(1, len(lines) + 1), last)
     book.close()
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SignInColumn:
+    """One column of the printed sign-in sheet before the signature (which is always last)."""
+
+    header: Callable[[], str]
+    value: Callable[[Booking, bool], object]  # (booking, full phones?)
+    css: str = ""
+
+
+SIGN_IN_COLUMNS: list[SignInColumn] = [
+    SignInColumn(lambda: _("姓名"), lambda b, full: b.name or "—"),
+    SignInColumn(lambda: _("手机号"),
+                 lambda b, full: (b.phone if full else mask_phone(b.phone)) or "—", "text-nowrap"),
+    SignInColumn(lambda: _("人数"), lambda b, full: b.party_size, "text-end"),
+    SignInColumn(lambda: _("预约码"), lambda b, full: b.code, "font-monospace"),
+]
+
+
+def sign_in_lines(slot: Slot) -> list[Booking]:
+    """Who is expected at the door: the confirmed bookings, in the order they booked."""
+    return list(db.session.execute(
+        sa.select(Booking).where(Booking.slot_id == slot.id,
+                                 Booking.status == BookingStatus.confirmed)
+        .order_by(Booking.id)).scalars())
+
+
+def record_sign_in_sheet(slot: Slot, rows: int, full_phones: bool) -> None:
+    """A printed sheet with names takes them out of the system like an export: audited first."""
+    where = audit.target(slot)
+    write_transaction(lambda: audit.record(
+        "roster.export", where,
+        reason=f"sign-in sheet, {rows} rows, {'full' if full_phones else 'masked'} phones"))
 
 
 def roster_filename(slot: Slot, extension: str = "csv") -> str:

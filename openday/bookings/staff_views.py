@@ -26,7 +26,7 @@ from openday.core.db import Busy
 from openday.core.errors import RuleError, json_error
 from openday.core.forms import put_on_form
 from openday.events import service as events
-from openday.events.forms import DeleteForm, SlotForm
+from openday.events.forms import DeleteForm, DuplicateEventForm, RescheduleForm, SlotForm
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 
@@ -95,6 +95,33 @@ def roster_response(slot: Slot, lines, file_format: str = "csv") -> Response:
     return response
 
 
+# ---- print: the sign-in sheet and the door poster ------------------------------------------------
+
+@bp.route("/lab/slots/<int:slot_id>/sign-in-sheet")
+@approved_lab_required
+def sign_in_sheet(slot_id: int):
+    slot = own_slot_or_404(slot_id)
+    full = request.args.get("phones") == "full"
+    lines = staff.sign_in_lines(slot)
+    staff.record_sign_in_sheet(slot, len(lines), full)
+    return not_stored(render_template(
+        "bookings/sign_in_sheet.html", slot=slot, event=slot.event, lines=lines, full=full,
+        columns=staff.SIGN_IN_COLUMNS, printed_at=clock.now()))
+
+
+@bp.route("/lab/events/<int:event_id>/poster")
+@preparing_lab_required
+def event_poster(event_id: int):
+    from openday.bookings.service import public_url
+    from openday.bookings.views import qr_svg
+
+    event = own_lab_or_404(db.session.get(Event, event_id))
+    url = public_url(url_for("events.show", event_id=event.id))
+    slots = [s for s in event.slots if s.status == SlotStatus.open and s.ends_at > clock.now()]
+    return render_template("bookings/poster.html", event=event, slots=slots, url=url,
+                           qr=qr_svg(url, title=_("扫码查看活动并预约"), scale=8))
+
+
 # ---- a slot's size, cancelling and deleting ------------------------------------------------------
 
 SLOT_FIELDS = {"capacity": "capacity", "max_party": "max_party", "closes_at": "closes_hours",
@@ -125,6 +152,61 @@ def edit_slot(slot_id: int):
         slot = own_slot_or_404(slot_id)
     return render_template("events/slot_edit.html", slot=slot, event=slot.event, form=form,
                            general=general, delete_form=DeleteForm(formdata=None))
+
+
+@bp.route("/lab/slots/<int:slot_id>/reschedule", methods=["GET", "POST"])
+@preparing_lab_required
+def reschedule_slot(slot_id: int):
+    slot = preparing_slot_or_403(slot_id)
+    form = RescheduleForm()
+    if request.method == "GET":
+        start = clock.local(slot.starts_at)
+        form.day.data, form.start_time.data = start.date(), f"{start:%H:%M}"
+        form.duration.data = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    general: list[str] = []
+    if slot.status == SlotStatus.cancelled:
+        general.append(_("该场次已取消"))
+    elif form.validate_on_submit():
+        try:
+            [start_time] = events.parse_start_times(form.start_time.data)
+        except ValueError:
+            form.start_time.errors = [_("请按 09:30 的格式填写开始时间")]
+        else:
+            try:
+                staff.reschedule_slot(slot, form.day.data, start_time, form.duration.data,
+                                      form.note.data)
+            except Busy:
+                raise  # a fault, answered 503 by the app
+            except RuleError as exc:
+                general = put_on_form(form, exc, {"starts_at": "start_time", "ends_at": "duration",
+                                                  "status": None, "capacity": None,
+                                                  "max_party": None, "closes_at": None})
+            else:
+                flash(_("场次时间已调整，已预约的市民会在预约页面看到新的时间"), "success")
+                return redirect(url_for("events.edit_event", event_id=slot.event_id) + "#slots")
+    return render_template("events/slot_reschedule.html", slot=slot, event=slot.event, form=form,
+                           general=general)
+
+
+@bp.route("/lab/events/<int:event_id>/duplicate", methods=["GET", "POST"])
+@preparing_lab_required
+def duplicate_event(event_id: int):
+    event = own_lab_or_404(db.session.get(Event, event_id))
+    form = DuplicateEventForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            copy = staff.duplicate_event(event, form.day.data,
+                                         publish=form.status.data == "published")
+        except Busy:
+            raise  # a fault, answered 503 by the app
+        except RuleError as exc:
+            general = put_on_form(form, exc, {"status": None}, default="day")
+        else:
+            flash(_("活动已复制（%(n)d 个场次）", n=len(copy.slots)), "success")
+            return redirect(url_for("events.edit_event", event_id=copy.id))
+    return render_template("events/duplicate.html", event=event, form=form, general=general,
+                           approved=current_user.lab.is_approved)
 
 
 @bp.route("/lab/slots/<int:slot_id>/cancel", methods=["GET", "POST"])
