@@ -107,7 +107,7 @@
               .then(function (a) { showResult(a, card); });
           }));
         }
-        actions.appendChild(button('btn-outline-danger', d.msgUndo, function () {
+        actions.appendChild(button('btn-danger', d.msgUndo, function () {
           post(d.undoUrl, {code: b.code}).then(function (a) { showResult(a, card); });
         }));
       }
