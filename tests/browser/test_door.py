@@ -166,7 +166,8 @@ def test_partial_check_in_and_undo_with_the_plain_forms(make_page, live_server, 
     assert booking(db, code).checked_in_at is None
 
 
-def test_the_sign_in_sheet_and_poster_print_to_a4_pdfs(make_page, live_server, db, door):
+def test_the_sign_in_sheet_and_poster_print_to_a4_pdfs(make_page, live_server, db, door,
+                                                        check_page):
     out = Path(__file__).resolve().parents[2] / "test-artifacts" / "print"
     out.mkdir(parents=True, exist_ok=True)
     page = make_page("desktop")
@@ -175,6 +176,7 @@ def test_the_sign_in_sheet_and_poster_print_to_a4_pdfs(make_page, live_server, d
     for name, url in [("sign-in-sheet", f"/lab/slots/{slot.id}/sign-in-sheet"),
                       ("poster", f"/lab/events/{slot.event_id}/poster")]:
         page.goto(url)
+        check_page(page)
         page.emulate_media(media="print")
         assert not page.locator(".print-toolbar").is_visible()  # no buttons or navigation on paper
         assert page.locator("nav, header.navbar").count() == 0
