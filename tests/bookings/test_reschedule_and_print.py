@@ -165,3 +165,17 @@ def test_another_lab_cannot_print_reschedule_or_duplicate(client, create_user, c
     for url in (f"/lab/slots/{slot.id}/sign-in-sheet", f"/lab/events/{event.id}/poster",
                 f"/lab/slots/{slot.id}/reschedule", f"/lab/events/{event.id}/duplicate"):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", ["Scan to check in", "Lost booking code", "Print sign-in sheet", "Reschedule session",
+            "Duplicate event", "Door poster", "Signature", "Change password"]),
+    ("zh_Hant", ["掃碼簽到", "找不到預約碼", "打印簽到表", "調整場次時間", "複製活動", "門口海報",
+                 "簽名", "修改密碼"])])
+def test_the_new_lab_pages_speak_each_language(client, user, event, slot, lang, words):
+    pages = "".join(client.get(f"{url}?lang={lang}").get_data(as_text=True) for url in (
+        "/lab/checkin", f"/lab/slots/{slot.id}/roster", f"/lab/slots/{slot.id}/reschedule",
+        f"/lab/events/{event.id}/duplicate", f"/lab/events/{event.id}/poster",
+        f"/lab/slots/{slot.id}/sign-in-sheet", "/account/password"))
+    for word in words:
+        assert word in pages, word
