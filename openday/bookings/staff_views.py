@@ -348,6 +348,7 @@ def render_checkin(form: CheckinForm, walk_form: WalkInForm | None = None, booki
             found = staff.search_bookings(lab_id, search.q.data)
         except RuleError as exc:
             search_error = str(exc)
+            search.q.errors = [search_error]
     message = None
     if outcome in CHECKIN_MESSAGES:
         category, text = CHECKIN_MESSAGES[outcome]

@@ -166,6 +166,7 @@ def test_search_by_name_or_the_last_4_digits_only_finds_todays_own_bookings(
     items = client.get("/lab/checkin/search?q=王").get_json()["items"]
     assert [i["code"] for i in items] == [mine.code]
     assert client.get("/lab/checkin/search?q=12").status_code == 422
+    assert "按手机号查找请输入后 4 位" in client.get("/lab/checkin?q=12").get_data(as_text=True)
 
 
 def test_walk_ins_above_capacity_ask_to_confirm_and_a_ceiling_refuses(app, db, slot):
