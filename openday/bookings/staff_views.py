@@ -397,7 +397,7 @@ def checkin():
     checked = (request.args.get("checked") or "").strip()[:20]
     if checked:  # just checked in (no-JS form): the booking with its undo and correct buttons
         booking = staff.find_lab_booking(lab_id, checked)
-        if booking is not None and booking.checked_in_at is not None:
+        if booking is not None and staff.can_undo(booking):
             return render_checkin(CheckinForm(formdata=None), booking=booking,
                                   outcome="checked_in", code=booking.code)
     code = (request.args.get("code") or "").strip()[:20]
