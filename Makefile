@@ -12,6 +12,8 @@ ECHARTS_VERSION := 6.1.0
 # The last echarts release that ships GeoJSON maps of China (map/json); only its maps are used.
 ECHARTS_MAPS_VERSION := 4.9.0
 AXE_VERSION := 4.14.1
+# The check-in page's QR decoder where the browser has no BarcodeDetector (README: Front-end libraries).
+JSQR_VERSION := 1.4.0
 ESBUILD_VERSION := 0.28.2
 # The newest Lighthouse that runs on Debian's Node.js 20 (13 wants Node 22).
 LIGHTHOUSE_VERSION := 12.8.2
@@ -90,9 +92,9 @@ test: install-test translations lint
 vendor:
 	rm -rf vendor-build.tmp && mkdir -p vendor-build.tmp
 	cd vendor-build.tmp && echo "{\"name\":\"openday-vendor\",\"private\":true}" > package.json && npm install --no-audit --no-fund --ignore-scripts \
-	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) echarts4@npm:echarts@$(ECHARTS_MAPS_VERSION) esbuild@$(ESBUILD_VERSION) axe-core@$(AXE_VERSION) >/dev/null
+	  bootstrap@$(BOOTSTRAP_VERSION) echarts@$(ECHARTS_VERSION) echarts4@npm:echarts@$(ECHARTS_MAPS_VERSION) esbuild@$(ESBUILD_VERSION) axe-core@$(AXE_VERSION) jsqr@$(JSQR_VERSION) >/dev/null
 	cd vendor-build.tmp && node node_modules/esbuild/install.js >/dev/null
-	mkdir -p static/vendor/bootstrap static/vendor/echarts tests/assets/axe-core
+	mkdir -p static/vendor/bootstrap static/vendor/echarts static/vendor/jsqr tests/assets/axe-core
 	cp static/vendor/src/*.js static/vendor/src/*.mjs vendor-build.tmp/
 	cd vendor-build.tmp && ./node_modules/.bin/esbuild bootstrap-nav.js --bundle --minify --format=iife \
 	  --target=es2017 --legal-comments=none --alias:@popperjs/core=./popper-stub.js \
@@ -106,10 +108,12 @@ vendor:
 	cp vendor-build.tmp/node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/
 	cp vendor-build.tmp/node_modules/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
 	cp vendor-build.tmp/node_modules/echarts/LICENSE static/vendor/echarts/LICENSE
+	cp vendor-build.tmp/node_modules/jsqr/dist/jsQR.js static/vendor/jsqr/jsQR.js
+	cp vendor-build.tmp/node_modules/jsqr/LICENSE static/vendor/jsqr/LICENSE
 	cp vendor-build.tmp/node_modules/axe-core/axe.min.js tests/assets/axe-core/
 	cp vendor-build.tmp/node_modules/axe-core/LICENSE tests/assets/axe-core/LICENSE
-	printf 'bootstrap %s (collapse + dropdown)\necharts %s (custom build)\necharts %s (maps of China only, vendor/geo)\nesbuild %s (build only)\naxe-core %s (tests only)\n' \
-	  $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(ECHARTS_MAPS_VERSION) $(ESBUILD_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
+	printf 'bootstrap %s (collapse + dropdown)\necharts %s (custom build)\necharts %s (maps of China only, vendor/geo)\njsqr %s (QR decoder, check-in page)\nesbuild %s (build only)\naxe-core %s (tests only)\n' \
+	  $(BOOTSTRAP_VERSION) $(ECHARTS_VERSION) $(ECHARTS_MAPS_VERSION) $(JSQR_VERSION) $(ESBUILD_VERSION) $(AXE_VERSION) > static/vendor/VERSIONS
 	rm -rf vendor-build.tmp
 
 # Lighthouse's mobile defaults on the demo served by gunicorn; scores printed, misses marked.

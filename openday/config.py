@@ -106,6 +106,8 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_REGISTER_LIMIT": _text("OPENDAY_REGISTER_LIMIT", "60 per hour; 300 per day"),
         # Manage-token misses per address before those routes answer 429.
         "OPENDAY_TOKEN_MISS_LIMIT": _text("OPENDAY_TOKEN_MISS_LIMIT", "20 per minute;100 per hour"),
+        # Minutes after a check-in during which the lab may undo it or correct how many came.
+        "OPENDAY_CHECKIN_UNDO_MINUTES": _int("OPENDAY_CHECKIN_UNDO_MINUTES", 10),
         # /metrics answers another host only with this bearer token ("" : the local host only).
         "OPENDAY_METRICS_TOKEN": os.environ.get("OPENDAY_METRICS_TOKEN", ""),
         # Notices' attachments: the largest file, how many per notice, and where they are kept

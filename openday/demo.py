@@ -361,6 +361,7 @@ class DemoLoader:
             slot.seats_taken += party_size
             slot.confirmed_count += 1
             if booking.checked_in_at is not None:
+                booking.arrived = party_size
                 slot.checked_in_people += party_size
         else:
             slot.waitlisted_count += 1

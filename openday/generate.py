@@ -283,7 +283,7 @@ class Generator:
                 "manage_token": secrets.token_urlsafe(32), "name": person_name(rng),
                 "phone": self._phone(), "party_size": party, "status": status.value,
                 "slot_day": slot_day, "created_at": at, "consented_at": at, "checked_in_at": None,
-                "cancelled_at": None, "cancelled_by": None, "purged_at": None,
+                "arrived": None, "cancelled_at": None, "cancelled_by": None, "purged_at": None,
             }
             rows.append(row)
             active.append(row)
@@ -303,6 +303,7 @@ class Generator:
                 slot["confirmed_count"] += 1
                 if started and rng.random() < 0.8:
                     row["checked_in_at"] = slot["starts_at"] + timedelta(minutes=rng.randrange(-20, 10))
+                    row["arrived"] = row["party_size"]
                     slot["checked_in_people"] += row["party_size"]
             elif row["status"] == BookingStatus.waitlisted:
                 slot["waitlisted_count"] += 1

@@ -29,6 +29,10 @@ bookings_cancelled = _signals.signal("bookings-cancelled")
 # transaction: copies elsewhere (the messages sent to those phones) go with it.
 personal_data_purged = _signals.signal("personal-data-purged")
 
+# Sender: the Slot, after its time moved, inside the lab's transaction before it commits; keyword
+# ``booking_ids``: the active bookings on it, whose citizens are to be told (bookings.staff).
+slot_rescheduled = _signals.signal("slot-rescheduled")
+
 
 def connect_signals() -> None:
     """Connect every receiver (connecting one twice is a no-op, so each app factory may call it)."""

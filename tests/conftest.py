@@ -280,3 +280,13 @@ def hunan(create_user, login):
     user = create_user(role="regulator", region_scope="430000")
     login(user)
     return user
+
+
+@pytest.fixture
+def travel(monkeypatch):
+    """travel(moment): from now on ``clock.now()`` answers ``moment`` (time stands still there),
+    for rules that depend on the day or the minutes since something happened."""
+    def to(moment):
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+    return to

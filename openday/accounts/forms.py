@@ -31,6 +31,20 @@ class NewAccountForm(FlaskForm):
         DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))])
 
 
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("当前密码"), validators=[
+        DataRequired(_l("请填写当前密码")), Length(max=200)])
+    password = PasswordField(_l("新密码"), validators=[
+        DataRequired(_l("请设置新密码")),
+        Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("密码长度应为 %(min)d–%(max)d 位"))])
+    confirm = PasswordField(_l("再次输入新密码"), validators=[
+        DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))])
+
+
+class RemoveColleagueForm(FlaskForm):
+    """Only the CSRF token: which user is in the URL."""
+
+
 class RegulatorForm(NewAccountForm):
     region_scope = SelectField(_l("监管范围"), validate_choice=True)
 

@@ -41,6 +41,19 @@ def approved_lab_required(view: Callable) -> Callable:
     return wrapped
 
 
+def preparing_lab_required(view: Callable) -> Callable:
+    """Lab staff whose lab is approved or still pending review: they prepare draft events and
+    slots while they wait (publishing needs approval, ``events.service.save_event``). A
+    suspended or rejected lab's staff get 403."""
+    @wraps(view)
+    @lab_staff_required
+    def wrapped(*args, **kwargs):
+        if not current_user.lab.may_prepare:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
 def own_lab_or_404(obj, lab_id_attr: str = "lab_id"):
     """Another lab's object answers exactly like a missing one (no IDOR oracle)."""
     if obj is None or getattr(obj, lab_id_attr) != current_user.lab_id:

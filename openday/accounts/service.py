@@ -116,6 +116,52 @@ def create_user(email: str, password: str, role: str, *, lab_id: int | None = No
         raise RuleError.on("email", _l("该邮箱已注册")) from None
 
 
+def change_password(user: User, current: str, new: str) -> int:
+    """The signed-in user replaces its password, proving the current one; every other sign-in
+    of the account (a lost phone, a shared computer) ends, this one stays. Returns how many
+    sign-ins ended. RuleError on ``current_password`` or ``password``."""
+    if not user.check_password(current or ""):
+        raise RuleError.on("current_password", _l("当前密码不正确"))
+    check_new_password(new)
+    if check_password_hash(user.password_hash, new):
+        raise RuleError.on("password", _l("新密码不能与当前密码相同"))
+    password_hash = generate_password_hash(new)  # slow: before the write lock
+    user_id, keep = user.id, user.login_token
+
+    def work() -> int:
+        account = db.session.get(User, user_id)
+        account.password_hash = password_hash
+        ended = db.session.execute(sa.delete(LoginSession).where(
+            LoginSession.user_id == user_id, LoginSession.token != (keep or ""))).rowcount
+        audit.record("user.password_change", account, reason=f"{ended} other sign-ins ended")
+        return ended
+
+    return write_transaction(work)
+
+
+def remove_colleague(lab_id: int, user_id: int, by: User) -> str:
+    """A lab user removes another login of its own lab (never itself, never the lab's last):
+    its sign-ins end at once and the address may be registered again. Returns the address."""
+    def work() -> str:
+        users = list(db.session.execute(
+            sa.select(User).where(User.lab_id == lab_id).order_by(User.id)
+            .with_for_update()).scalars())
+        target = next((u for u in users if u.id == user_id), None)
+        if target is None:  # another lab's user reads as a missing one
+            raise RuleError.on("user", _l("未找到该账号"), code="not_found", status=404)
+        if target.id == by.id:
+            raise RuleError.on("user", _l("不能移除自己的账号"), status=409)
+        if len(users) <= 1:
+            raise RuleError.on("user", _l("机构至少要保留一个账号"), status=409)
+        email = target.email
+        audit.record("user.remove", target, actor=by, reason=email)
+        db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == target.id))
+        db.session.delete(target)
+        return email
+
+    return write_transaction(work)
+
+
 def add_colleague(lab_id: int, email: str, password: str, name: str = "") -> User:
     """Another login for the same lab; the caller passes its own lab's id, never a form's."""
     return create_user(email, password, Role.lab, lab_id=lab_id, name=name)

@@ -13,8 +13,10 @@ from flask_login import current_user
 from openday import clock
 from openday.accounts import service
 from openday.accounts.blueprint import bp
-from openday.accounts.forms import CampaignForm, LoginForm, RegulatorForm
+from openday.accounts.forms import CampaignForm, LoginForm, PasswordChangeForm, RegulatorForm
 from openday.accounts.models import Role, User
+from flask_login import login_required
+
 from openday.accounts.permissions import admin_required
 from openday.core.errors import RuleError
 from openday.core.forms import put_on_form
@@ -115,6 +117,23 @@ def logout():
     service.sign_out()
     flash(_("您已退出登录"), "info")
     return redirect(url_for("events.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            ended = service.change_password(current_user, form.current_password.data,
+                                            form.password.data)
+        except RuleError as error:
+            put_on_form(form, error, default="password")
+        else:
+            flash(_("密码已修改，其他设备上的 %(n)d 处登录已退出。", n=ended), "success")
+            return redirect(home_for(current_user))
+    return render_template("accounts/password.html", form=form,
+                           min_length=service.MIN_PASSWORD_LENGTH)
 
 
 # ---- admin: users --------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ ACTIONS = (
     "lab.approve", "lab.reject", "lab.suspend", "lab.reinstate",
     "event.create", "event.update", "event.cancel",
     "slot.create", "slot.update", "slot.cancel", "slot.delete",
-    "booking.check_in", "roster.export",
-    "user.create", "user.deactivate", "user.reactivate",
+    "slot.reschedule", "event.duplicate", "slot.walk_ins",
+    "booking.check_in", "booking.check_in_undo", "booking.check_in_correct", "roster.export",
+    "user.create", "user.deactivate", "user.reactivate", "user.remove", "user.password_change",
     "campaign.create", "campaign.update", "campaign.make_current",
 )
 

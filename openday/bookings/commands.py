@@ -6,7 +6,7 @@ of bookings and names every row that is wrong:
 
 - each slot's counters equal what its bookings add up to: ``seats_taken`` = party sizes of its
   confirmed bookings, ``confirmed_count``, ``waitlisted_count``, ``waitlisted_people``, and
-  ``checked_in_people`` = party sizes of its checked-in bookings;
+  ``checked_in_people`` = the people who arrived in its checked-in bookings;
 - no slot holds more confirmed seats than its capacity;
 - no confirmed booking overtook a waitlisted one of the same or a smaller party on its slot
   (the waitlist is served in arrival order, booking ids being the arrival order);
@@ -72,7 +72,8 @@ def _expected_counters():
         total(confirmed, 1).label("confirmed_count"),
         total(waitlisted, 1).label("waitlisted_count"),
         total(waitlisted, Booking.party_size).label("waitlisted_people"),
-        total(Booking.checked_in_at.is_not(None), Booking.party_size).label("checked_in_people"),
+        total(Booking.checked_in_at.is_not(None),
+              sa.func.coalesce(Booking.arrived, Booking.party_size)).label("checked_in_people"),
     ).group_by(Booking.slot_id).subquery("expected"))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from openday.core.forms import strip
 
@@ -47,7 +47,25 @@ class CancelSlotForm(FlaskForm):
 class CheckinForm(FlaskForm):
     code = StringField(_l("预约码"), filters=[strip],
                        validators=[DataRequired(message=_l("请输入预约码")), Length(max=20)])
+    # Empty: the whole party came. The service checks it against the booking's party.
+    arrived = IntegerField(_l("到场人数"), validators=[Optional()])
+    early = BooleanField(_l("提前签到（场次不在今天）"))
     confirm = SubmitField(_l("确认签到"))
+
+
+class CheckinChangeForm(FlaskForm):
+    """Undo a check-in, or correct how many came, within the undo window."""
+
+    code = StringField(_l("预约码"), filters=[strip],
+                       validators=[DataRequired(message=_l("请输入预约码")), Length(max=20)])
+    arrived = IntegerField(_l("实际到场人数"), validators=[Optional()])
+
+
+class BookingSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(_l("姓名或手机号后 4 位"), filters=[strip], validators=[Length(max=40)])
 
 
 class WalkInForm(FlaskForm):
@@ -57,4 +75,6 @@ class WalkInForm(FlaskForm):
                           validators=[InputRequired(message=_l("请填写人数")),
                                       NumberRange(min=-500, max=500,
                                                   message=_l("请填写 -500 到 500 之间的人数"))])
+    # Set by the page that asked to confirm a count above the slot's capacity.
+    confirm = HiddenField(default="")
     add = SubmitField(_l("记录"))

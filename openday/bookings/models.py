@@ -43,6 +43,8 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many of the party came (1..party_size), set with checked_in_at: visits count these.
+    arrived: Mapped[int | None]
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(sa.String(10))
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -68,6 +70,8 @@ class Booking(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("party_size >= 1", name="party_positive"),
+        sa.CheckConstraint("arrived IS NULL OR (arrived >= 1 AND arrived <= party_size)",
+                           name="arrived_within_party"),
         sa.CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')",
                            name="status_known"),
         # One active booking per phone per slot; a cancelled one frees the phone for a new try.

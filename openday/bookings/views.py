@@ -132,11 +132,15 @@ def _slot_of(booking: Booking) -> Slot:
         .options(joinedload(Slot.event).joinedload(Event.lab))).scalar_one()
 
 
-def _qr_svg(url: str) -> Markup:
-    # Generated here from our own URL (no user input reaches it), so it is safe to inline.
-    svg = segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff",
-                                                svgclass="qr-code", title=_("入场二维码"))
+def qr_svg(url: str, title: str | None = None, scale: int = 5) -> Markup:
+    """A QR code of one of our own URLs as inline SVG (no user input reaches it, so it is safe
+    to inline): the entry QR of a booking, the door poster's link to an event."""
+    svg = segno.make(url, error="m").svg_inline(scale=scale, border=2, dark="#000", light="#fff",
+                                                svgclass="qr-code", title=title or _("入场二维码"))
     return Markup(svg)
+
+
+_qr_svg = qr_svg
 
 
 @bp.get("/bookings/<token>")

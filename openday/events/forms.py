@@ -129,5 +129,29 @@ class SlotForm(FlaskForm):
     save = SubmitField(_l("保存"))
 
 
+class RescheduleForm(FlaskForm):
+    """Move one slot to another day or time; those booked see the change on their page."""
+
+    day = DateField(_l("新日期"), validators=[InputRequired(message=_l("请选择日期"))])
+    start_time = StringField(_l("新开始时间"), filters=[strip],
+                             validators=[DataRequired(message=_l("请填写开始时间")),
+                                         Length(max=5)])
+    duration = IntegerField(_l("时长（分钟）"), validators=[
+        InputRequired(message=_l("请填写时长")),
+        NumberRange(min=1, max=24 * 60, message=_l("时长应为 1 到 1440 分钟"))])
+    note = TextAreaField(_l("调整说明（预约者可见）"), filters=[strip],
+                         validators=[Length(max=300)])
+    save = SubmitField(_l("调整时间"))
+
+
+class DuplicateEventForm(FlaskForm):
+    """Copy an event and its slots to another day."""
+
+    day = DateField(_l("复制到日期"), validators=[InputRequired(message=_l("请选择日期"))])
+    status = RadioField(_l("复制后"), default="draft",
+                        choices=[("draft", _l("保存为草稿")), ("published", _l("直接发布"))])
+    save = SubmitField(_l("复制活动"))
+
+
 class DeleteForm(FlaskForm):
     delete = SubmitField(_l("删除"))

@@ -161,6 +161,11 @@ class Slot(db.Model):
     booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: when it starts
     status: Mapped[str] = mapped_column(sa.String(10), default=SlotStatus.open)
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # The time before the last reschedule and the lab's note on it, shown to those booked.
+    previous_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rescheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reschedule_note: Mapped[str | None] = mapped_column(sa.String(300))
 
     seats_taken: Mapped[int] = mapped_column(default=0)        # people in confirmed bookings
     confirmed_count: Mapped[int] = mapped_column(default=0)    # confirmed bookings

@@ -144,6 +144,8 @@ def save_event(lab: Lab, data: dict, event: Event | None = None, publish: bool =
     errors: dict[str, str] = {}
     if event is not None and event.status == EventStatus.cancelled:
         raise invalid({"status": _("活动已取消，不能再修改")})
+    if publish and not lab.is_approved:
+        errors["status"] = _("机构通过审核后才能发布活动；现在可以先保存草稿、添加场次。")
     if data.get("kind") not in set(EventKind):
         errors["kind"] = _("请选择活动类型")
     audience = [code for code in AUDIENCES if code in (data.get("audience") or [])]

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from openday import clock
-from openday.accounts.permissions import approved_lab_required, lab_staff_required, own_lab_or_404
+from openday.accounts.permissions import lab_staff_required, own_lab_or_404, preparing_lab_required
 from openday.core.db import Busy
 from openday.core.errors import RuleError
 from openday.core.forms import put_on_form
@@ -90,7 +90,7 @@ def prepare_event_form(form: EventForm, lab) -> EventForm:
 
 
 @bp.route("/lab/events/new", methods=["GET", "POST"])
-@approved_lab_required
+@preparing_lab_required
 def new_event():
     lab = current_user.lab
     form = prepare_event_form(EventForm(), lab)
@@ -107,12 +107,13 @@ def new_event():
         else:
             flash(_("活动已发布") if event.status == EventStatus.published
                   else _("草稿已保存，可以继续添加场次"), "success")
+            warn_if_nothing_to_book(event)
             return redirect(url_for("events.edit_event", event_id=event.id))
     return render_template("events/event_form.html", form=form, event=None, general=general)
 
 
 @bp.route("/lab/events/<int:event_id>/edit", methods=["GET", "POST"])
-@approved_lab_required
+@preparing_lab_required
 def edit_event(event_id: int):
     event = own_event_or_404(event_id)
     lab = current_user.lab
@@ -128,8 +129,17 @@ def edit_event(event_id: int):
             general = put_on_form(form, exc, EVENT_FIELDS)
         else:
             flash(_("活动已保存"), "success")
+            warn_if_nothing_to_book(event)
             return redirect(url_for("events.edit_event", event_id=event.id))
     return render_event_page(event, form, SlotsForm(formdata=None), general)
+
+
+def warn_if_nothing_to_book(event: Event) -> None:
+    """A published event without an open slot is listed nowhere and has nothing to book."""
+    db.session.refresh(event)
+    if event.status == EventStatus.published and not any(
+            s.status == SlotStatus.open for s in event.slots):
+        flash(_("活动已发布，但还没有场次：市民暂时无法预约。请在下方添加场次。"), "warning")
 
 
 def render_event_page(event: Event, form: EventForm, slots_form: SlotsForm, general=()):
@@ -139,7 +149,7 @@ def render_event_page(event: Event, form: EventForm, slots_form: SlotsForm, gene
 
 
 @bp.route("/lab/events/<int:event_id>/slots", methods=["POST"])
-@approved_lab_required
+@preparing_lab_required
 def add_slots(event_id: int):
     event = own_event_or_404(event_id)
     slots_form = SlotsForm()

@@ -60,5 +60,10 @@ class Lab(db.Model):
     def is_approved(self) -> bool:
         return self.status == LabStatus.approved
 
+    @property
+    def may_prepare(self) -> bool:
+        """Approved, or pending review: may write draft events and slots (publishing waits)."""
+        return self.status in (LabStatus.approved, LabStatus.pending)
+
     def __repr__(self) -> str:
         return f"<Lab {self.id} {self.name}>"

@@ -1,11 +1,11 @@
 """Labs: self-registration, a lab's colleagues, and the regulators' approval queue."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from openday.accounts import service as accounts
-from openday.accounts.forms import NewAccountForm
+from openday.accounts.forms import NewAccountForm, RemoveColleagueForm
 from openday.accounts.permissions import in_scope_or_404, lab_staff_required, regulator_required
 from openday.core.errors import RuleError
 from openday.core.forms import put_on_form
@@ -96,7 +96,24 @@ def colleagues():
         else:
             flash(_("已添加同事账号 %(email)s，请把初始密码告诉对方。", email=user.email), "success")
             return redirect(url_for("labs.colleagues"))
-    return render_template("labs/colleagues.html", lab=lab, users=service.lab_users(lab), form=form)
+    return render_template("labs/colleagues.html", lab=lab, users=service.lab_users(lab), form=form,
+                           remove_form=RemoveColleagueForm(formdata=None))
+
+
+@bp.route("/lab/users/<int:user_id>/remove", methods=["POST"])
+@lab_staff_required
+def remove_colleague(user_id: int):
+    if not RemoveColleagueForm().validate_on_submit():
+        abort(400)
+    try:
+        email = accounts.remove_colleague(current_user.lab_id, user_id, current_user)
+    except RuleError as error:
+        if error.status == 404:
+            abort(404)
+        flash(str(error), "danger")
+    else:
+        flash(_("已移除账号 %(email)s，该账号已无法登录。", email=email), "success")
+    return redirect(url_for("labs.colleagues"))
 
 
 # ---- regulators ----------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_the_labs_actions_are_recorded_with_the_booking_code_and_never_the_citiz
     event_id = slot.event_id
     client.submit(f"/lab/slots/{slot.id}/edit", {"capacity": "10", "max_party": "4",
                                                  "closes_hours": "2"})
-    client.submit("/lab/checkin", {"code": booking.code})
+    client.submit("/lab/checkin", {"code": booking.code, "early": "y"})
     assert client.get(f"/lab/slots/{slot.id}/roster.csv").status_code == 200
     client.get(f"/lab/slots/{slot.id}/roster")  # reading the page is not an export
     spare = create_slot(event=slot.event, starts_in=timedelta(days=4))
@@ -114,7 +114,7 @@ def test_the_labs_actions_are_recorded_with_the_booking_code_and_never_the_citiz
     assert update.reason == "capacity 6 → 10; closes_hours — → 2"
     check_in = one(db, "booking.check_in")
     assert (check_in.object_type, check_in.object_id) == ("booking", booking.id)
-    assert check_in.reason == f"code {booking.code}, party 3"
+    assert check_in.reason == f"code {booking.code}, arrived 3/3, early"
     export = one(db, "roster.export")
     assert (export.object_type, export.object_id, export.reason) == ("slot", slot.id, "csv, 1 rows")
     cancelled = one(db, "slot.cancel")
@@ -129,8 +129,8 @@ def test_the_labs_actions_are_recorded_with_the_booking_code_and_never_the_citiz
 
 def test_a_second_scan_records_no_second_check_in(client, db, login, staff, booking):
     login(staff)
-    client.submit("/lab/checkin", {"code": booking.code})
-    client.submit("/lab/checkin", {"code": booking.code})
+    client.submit("/lab/checkin", {"code": booking.code, "early": "y"})
+    client.submit("/lab/checkin", {"code": booking.code, "early": "y"})
     assert len(entries(db, action="booking.check_in")) == 1
 
 

@@ -38,6 +38,12 @@ def slot(create_slot, event):
 
 
 @pytest.fixture
+def at_the_door(slot, travel):
+    """Half an hour before the slot starts, on its day: check-in is open."""
+    return travel(slot.starts_at - timedelta(minutes=30))
+
+
+@pytest.fixture
 def login_other(client, create_user, other_lab, login):
     def do():
         client.delete_cookie("session")  # another browser, whoever this one had signed in
@@ -131,11 +137,11 @@ def test_opening_the_qr_url_shows_the_booking_and_a_confirm_button(client, db, s
     assert booking.checked_in_at is None  # a GET changes nothing
 
 
-def test_check_in_by_code_marks_once_and_a_second_scan_says_when(client, db, staff, slot, book):
+def test_check_in_by_code_marks_once_and_a_second_scan_says_when(client, db, staff, slot, book, at_the_door):
     booking = book(slot, 3, name="张三")
     response = client.submit("/lab/checkin", {"code": booking.code})
     assert response.status_code == 302
-    assert "签到成功：张三，3 人" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "签到成功：张三，到场 3 人" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     first = booking.checked_in_at
     assert first is not None and slot.checked_in_people == 3
@@ -149,7 +155,7 @@ def test_check_in_by_code_marks_once_and_a_second_scan_says_when(client, db, sta
     assert booking.checked_in_at == first and slot.checked_in_people == 3
 
 
-def test_a_code_typed_with_spaces_and_lower_case_checks_in(client, db, staff, slot, book):
+def test_a_code_typed_with_spaces_and_lower_case_checks_in(client, db, staff, slot, book, at_the_door):
     booking = book(slot, 1)
     code = booking.code.lower()
     client.submit("/lab/checkin", {"code": f" {code[:4]} {code[4:]} "})

@@ -123,11 +123,42 @@ def test_bad_event_input_is_a_form_error(client, db, lab, logged_in, campaign, e
     assert events_of(db, lab) == []
 
 
-def test_a_pending_lab_cannot_create_events(client, create_lab, create_user, login, campaign):
+def test_a_pending_lab_prepares_drafts_and_slots_but_cannot_publish(
+        client, db, create_lab, create_user, login, campaign, event_form):
     pending = create_lab(status="pending")
     login(create_user(role="lab", lab=pending))
+    page = client.get("/lab/events/new").get_data(as_text=True)
+    assert "可以先保存活动草稿" in page and 'name="publish"' not in page
+    refused = client.submit("/lab/events/new", event_form(save=None, publish="发布"))
+    assert "机构通过审核后才能发布活动" in refused.get_data(as_text=True)
+    assert events_of(db, pending) == []
+    assert client.submit("/lab/events/new", event_form()).status_code == 302
+    [event] = events_of(db, pending)
+    day = (campaign.starts_on + timedelta(days=5)).isoformat()
+    added = client.submit(f"/lab/events/{event.id}/slots",
+                          {"day": day, "start_times": "09:30", "duration": "60", "capacity": "20",
+                           "max_party": "4"}, form_url=f"/lab/events/{event.id}/edit")
+    assert added.status_code == 302
+    db.session.expire_all()
+    assert event.status == EventStatus.draft and len(event.slots) == 1
+    assert not event.slots[0].listed
+    assert client.get(f"/lab/slots/{event.slots[0].id}/edit").status_code == 200
+    assert client.get("/lab/checkin").status_code == 403  # citizens' data waits for approval
+
+
+@pytest.mark.parametrize("status", ["suspended", "rejected"])
+def test_a_suspended_or_rejected_lab_cannot_create_events(client, create_lab, create_user, login,
+                                                          campaign, status):
+    login(create_user(role="lab", lab=create_lab(status=status)))
     assert client.get("/lab/events/new").status_code == 403
     assert client.get("/lab/").status_code == 200
+
+
+def test_publishing_an_event_without_slots_warns_nothing_can_be_booked(client, lab, logged_in,
+                                                                        campaign, event_form):
+    response = client.submit("/lab/events/new", event_form(save=None, publish="发布"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "市民暂时无法预约" in page
 
 
 def test_only_lab_staff_reach_the_lab_pages(client, create_user, login, campaign):

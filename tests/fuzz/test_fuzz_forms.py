@@ -174,3 +174,37 @@ def test_citizen_cancel_form(fuzz_form, create_slot, request, data):
 def test_search_page_query(client, query):
     response = client.get("/search", query_string=query)
     assert_not_server_error(response, f"GET /search {query!r:.500}")
+
+
+@FUZZ
+@given(data=st.data())
+def test_lab_door_forms(fuzz_form, own_slot, data):
+    # Check-in with a count and the early box, its undo and correction, walk-ins confirmed.
+    fuzz_form(data, "/lab/checkin", fields={"code": ["ABCDEFGH"], "arrived": ["2", "0", "99"],
+                                            "early": ["y"], "confirm": ["确认签到"]})
+    fuzz_form(data, "/lab/checkin", post_url="/lab/checkin/undo", fields={"code": ["ABCDEFGH"]})
+    fuzz_form(data, "/lab/checkin", post_url="/lab/checkin/arrived",
+              fields={"code": ["ABCDEFGH"], "arrived": ["1", "-3"]})
+    fuzz_form(data, "/lab/checkin", post_url="/lab/checkin/walk-ins",
+              fields={"slot_id": [str(own_slot.id)], "number": ["3", "40", "500"],
+                      "confirm": ["1", ""], "add": ["记录"]})
+
+
+@FUZZ
+@given(query=st.dictionaries(st.sampled_from(["q", "checked", "code"]), text, max_size=3))
+def test_lab_checkin_search(client, lab_user, query):
+    for url in ("/lab/checkin", "/lab/checkin/search"):
+        assert_not_server_error(client.get(url, query_string=query), f"GET {url} {query!r:.300}")
+
+
+@FUZZ
+@given(data=st.data())
+def test_lab_reschedule_and_duplicate_forms(fuzz_form, own_slot, data):
+    fuzz_form(data, f"/lab/slots/{own_slot.id}/reschedule")
+    fuzz_form(data, f"/lab/events/{own_slot.event_id}/duplicate")
+
+
+@FUZZ
+@given(data=st.data())
+def test_account_password_form(fuzz_form, lab_user, data):
+    fuzz_form(data, "/account/password")

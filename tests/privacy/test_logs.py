@@ -71,7 +71,7 @@ def test_a_whole_booking_lifecycle_logs_no_phone_token_or_name(
     login(lab_user)
     assert client.get(f"/lab/slots/{slot.id}/roster").status_code == 200
     assert client.get(f"/lab/slots/{slot.id}/roster.csv").status_code == 200
-    client.submit("/lab/checkin", {"code": booking.code})
+    client.submit("/lab/checkin", {"code": booking.code, "early": "y"})
     client.submit("/logout", {}, form_url="/")
 
     # Another citizen books on the web and cancels there.
