@@ -44,6 +44,7 @@ def connect_signals() -> None:
     bookings_promoted.connect(_bookings_promoted)
     bookings_cancelled.connect(_bookings_cancelled)
     personal_data_purged.connect(_personal_data_purged)
+    slot_rescheduled.connect(_slot_rescheduled)
 
 
 def _lab_reviewed(lab, action: str, reason: str | None = None) -> None:
@@ -69,3 +70,9 @@ def _bookings_cancelled(slot, bookings, by) -> None:
 def _personal_data_purged(campaign_id: int) -> None:
     from openday.messages import service
     service.forget_campaign(campaign_id)
+
+
+def _slot_rescheduled(slot, booking_ids) -> None:
+    # The messages service reads the slot's active bookings itself, in the same transaction.
+    from openday.messages import service
+    service.slot_changed(slot, slot.previous_starts_at)

@@ -1,7 +1,7 @@
 """The lab at the door: how many of a party arrived; a slot's previous time after a reschedule
 
 Revision ID: c17a1b2c3d4e
-Revises: d1e2f3a4b5c6
+Revises: d18a1b2c3d4e
 Create Date: 2026-12-01 12:00:00
 
 Bookings checked in before this migration are taken as whole parties arrived (the only thing
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c17a1b2c3d4e"
-down_revision = "d1e2f3a4b5c6"
+down_revision = "d18a1b2c3d4e"
 branch_labels = None
 depends_on = None
 

@@ -179,3 +179,17 @@ def test_the_new_lab_pages_speak_each_language(client, user, event, slot, lang, 
         f"/lab/slots/{slot.id}/sign-in-sheet", "/account/password"))
     for word in words:
         assert word in pages, word
+
+
+def test_rescheduling_writes_a_slot_changed_message_for_each_active_booking(client, db, user, slot,
+                                                                            book):
+    from openday.messages.models import Message, MessageKind
+
+    kept, moved_away = book(slot, 1), book(slot, 1)
+    from openday.bookings import service
+    service.cancel(moved_away)
+    new_day = clock.local(slot.starts_at).date() + timedelta(days=1)
+    staff.reschedule_slot(slot, new_day, time(14, 30), 60)
+    told = db.session.execute(sa.select(Message.booking_id).where(
+        Message.kind == MessageKind.slot_changed)).scalars().all()
+    assert told == [kept.id]
