@@ -67,10 +67,16 @@ def html_lang() -> str:
     return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}.get(locale, locale.replace("_", "-"))
 
 
+# Babel's "short" style is 12-hour in zh_Hant and en (下午2:00, 2:00 PM); a numeric date with a
+# 24-hour clock reads the same in every language.
+SHORT_PATTERN = "y-MM-dd HH:mm"
+
+
 def local_time(moment: datetime | None, style: str = "medium") -> str:
     """A UTC moment shown in Asia/Shanghai, in the reader's locale."""
     if moment is None:
         return ""
+    style = SHORT_PATTERN if style == "short" else style
     return _formatted(moment, style, locale_code(), str(get_timezone()))
 
 
