@@ -284,6 +284,7 @@ class Generator:
                 "phone": self._phone(), "party_size": party, "status": status.value,
                 "slot_day": slot_day, "created_at": at, "consented_at": at, "checked_in_at": None,
                 "arrived": None, "cancelled_at": None, "cancelled_by": None, "purged_at": None,
+                "reminders_off": False,
             }
             rows.append(row)
             active.append(row)

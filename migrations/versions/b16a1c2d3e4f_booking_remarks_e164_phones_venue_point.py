@@ -5,8 +5,6 @@ Revision ID: b16a1c2d3e4f
 Revises: d1e2f3a4b5c6
 Create Date: 2026-12-01 12:00:00
 """
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,38 +14,14 @@ branch_labels = None
 depends_on = None
 
 
-@contextmanager
-def referenced_tables_rebuilt():
-    """SQLite changes a column's type by copying the table, dropping it and renaming the copy.
-    Dropping ``booking`` (or ``event``) deletes rows other tables refer to, which foreign keys
-    refuse even when deferred; the pragma that turns them off works only between transactions,
-    so the migration's transaction is committed around it, and the keys checked before they go
-    back on. PostgreSQL alters in place."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    bind.exec_driver_sql("BEGIN")
-    yield
-    broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if broken:
-        raise RuntimeError(f"foreign keys broken by the rebuild: {broken[:5]}")
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-    bind.exec_driver_sql("BEGIN")
-
-
 def upgrade():
-    with referenced_tables_rebuilt():
-        with op.batch_alter_table("booking") as batch:
-            batch.alter_column("phone", existing_type=sa.String(length=11),
-                               type_=sa.String(length=16), existing_nullable=True)
-            batch.add_column(sa.Column("remarks", sa.String(length=200), nullable=True))
-        with op.batch_alter_table("event") as batch:
-            batch.add_column(sa.Column("point_exact", sa.Boolean(), nullable=False,
-                                       server_default=sa.false()))
+    with op.batch_alter_table("booking") as batch:
+        batch.alter_column("phone", existing_type=sa.String(length=11),
+                           type_=sa.String(length=16), existing_nullable=True)
+        batch.add_column(sa.Column("remarks", sa.String(length=200), nullable=True))
+    with op.batch_alter_table("event") as batch:
+        batch.add_column(sa.Column("point_exact", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
     # Every stored phone is a mainland mobile's 11 digits: +86 in front makes it E.164. The
     # unique index per slot and the daily cap's index hold the new values as they held the old
     # (one prefix for all, so no two rows become equal).
@@ -60,10 +34,9 @@ def downgrade():
     # purge); mainland ones lose their +86.
     op.execute("UPDATE booking SET phone = NULL WHERE phone NOT LIKE '+86%'")
     op.execute("UPDATE booking SET phone = substr(phone, 4) WHERE phone LIKE '+86%'")
-    with referenced_tables_rebuilt():
-        with op.batch_alter_table("event") as batch:
-            batch.drop_column("point_exact")
-        with op.batch_alter_table("booking") as batch:
-            batch.drop_column("remarks")
-            batch.alter_column("phone", existing_type=sa.String(length=16),
-                               type_=sa.String(length=11), existing_nullable=True)
+    with op.batch_alter_table("event") as batch:
+        batch.drop_column("point_exact")
+    with op.batch_alter_table("booking") as batch:
+        batch.drop_column("remarks")
+        batch.alter_column("phone", existing_type=sa.String(length=16),
+                           type_=sa.String(length=11), existing_nullable=True)

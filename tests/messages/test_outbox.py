@@ -84,15 +84,15 @@ def test_quiet_hours_hold_sms_until_eight_but_not_a_same_day_change(
     from openday.bookings import staff
     staff.cancel_slot(today_slot, "停电")
     assert delivery.deliver_due().sent == 1
-    [text] = [p["text"] for p in sms.to("+86" + early.phone)]
+    [text] = [p["text"] for p in sms.to(early.phone)]
     assert text.startswith("【开放日】抱歉") and "场次已取消" in text
-    assert not sms.to("+86" + later.phone)
+    assert not sms.to(later.phone)
 
     # 08:00: the held confirmation goes; the cancelled booking's one never does.
     at_beijing(monkeypatch, next_day, 8)
     outcome = delivery.deliver_due()
     assert outcome.sent == 1 and outcome.stale == 1
-    assert len(sms.to("+86" + later.phone)) == 1 and len(sms.to("+86" + early.phone)) == 1
+    assert len(sms.to(later.phone)) == 1 and len(sms.to(early.phone)) == 1
 
 
 def test_a_phone_gets_at_most_the_daily_ceiling_of_sms(app, db, sms, book, create_slot):
@@ -150,7 +150,7 @@ def test_the_personal_data_purge_empties_the_messages_too(app, db, book, create_
     from openday.bookings.purge import purge_personal_data
     booking = book(create_slot())
     [message] = all_messages(db)
-    assert message.recipient == "+86" + booking.phone
+    assert message.recipient == booking.phone
     purge_personal_data(campaign.year, force=True)
     [message] = all_messages(db)
     assert message.recipient is None and message.body == "" and message.kind == "confirmed"
