@@ -5,3 +5,4 @@ from openday.events.models import Campaign, Event, Slot  # noqa: F401
 from openday.labs.models import Lab  # noqa: F401
 from openday.notices.models import Notice  # noqa: F401
 from openday.audit.models import AuditEntry  # noqa: F401
+from openday.feedback.models import Feedback, FeedbackInvitation  # noqa: F401

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 
 class BookingStatus(StrEnum):
+    entered = "entered"   # a ballot entry before the draw (SPEC §12): no seats taken
     confirmed = "confirmed"
     waitlisted = "waitlisted"
     cancelled = "cancelled"
@@ -47,6 +48,10 @@ class Booking(db.Model):
     # SHA-256 of the value the booking form's submission carried (never the value): a second tap
     # of the same form, sent before the first answer's cookie arrived, finds its booking by it.
     submission_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # An entry's place in its slot's draw (1 = drawn first), None for a first-come booking: the
+    # waitlist of a drawn slot is served in drawn order, then in arrival order (see
+    # ``bookings.service.queue_order``).
+    draw_rank: Mapped[int | None] = mapped_column()
 
     slot: Mapped[Slot] = relationship()
 
@@ -62,7 +67,7 @@ class Booking(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("party_size >= 1", name="party_positive"),
-        sa.CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')",
+        sa.CheckConstraint("status IN ('entered', 'confirmed', 'waitlisted', 'cancelled')",
                            name="status_known"),
         # One active booking per phone per slot; a cancelled one frees the phone for a new try.
         sa.Index("uq_booking_active_phone", "slot_id", "phone", unique=True,

@@ -90,6 +90,8 @@ class Listing:
     seats_taken: int
     slot_status: str
     event_status: str
+    mode: str
+    draw_at: datetime | None
 
     @property
     def seats_left(self) -> int:
@@ -107,7 +109,8 @@ class Listing:
 
 _LISTING_COLUMNS = (Slot.id, Slot.event_id, Slot.kind, Event.title, Event.lab_id, Lab.name,
                     Slot.city_adcode, Event.venue_name, Event.venue_address, Slot.starts_at,
-                    Slot.ends_at, Slot.capacity, Slot.seats_taken, Slot.status, Event.status)
+                    Slot.ends_at, Slot.capacity, Slot.seats_taken, Slot.status, Event.status,
+                    Slot.mode, Slot.draw_at)
 
 
 @dataclass
@@ -477,6 +480,7 @@ def slot_item(listing: Listing, distance_km: float | None = None) -> dict:
         "seats_left": listing.seats_left,
         "distance_km": distance_km,
         "status": listing.status,
+        "mode": listing.mode,
     }
 
 
