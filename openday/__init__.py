@@ -39,7 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 # Each domain's blueprint.py owns its blueprint and the modules of its routes.
-BLUEPRINTS = ("geo", "accounts", "labs", "events", "bookings", "stats", "notices", "audit", "api")
+BLUEPRINTS = ("geo", "accounts", "labs", "events", "bookings", "stats", "feedback", "notices",
+              "audit", "api")
 
 
 def register_blueprints(app: Flask) -> None:

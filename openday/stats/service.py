@@ -17,6 +17,9 @@ What counts (the campaign reports these figures, so the rules are spelled out on
   who really came (checked in, walked in) before a slot was withdrawn are still counted.
 - ``visits`` (人次, the figure the campaign publishes) = ``checked_in`` + ``walk_ins``.
 - ``attendance_rate`` = ``checked_in`` / ``people``, None when nobody booked.
+- ``entries`` (ballot entries, SPEC §12: those waiting for their draw and those a draw ordered)
+  and ``winners`` (entries a draw confirmed), summed over every slot of the campaign.
+- ``ratings`` (visitors' ratings, SPEC §13) and ``rating``, their mean (None without any).
 - ``labs`` and ``events`` are distinct counts: a lab offering a tour and a lecture is one lab in
   the totals but counts once under each kind, and an event with slots on two days counts on each
   day. So group sums equal the totals for the additive figures (slots … visits), while ``labs``
@@ -51,9 +54,9 @@ T = TypeVar("T")
 
 
 FIGURES = ("labs", "events", "slots", "capacity", "bookings", "people", "waitlisted",
-           "checked_in", "walk_ins", "visits")
+           "checked_in", "walk_ins", "visits", "entries", "winners", "ratings")
 ADDITIVE = ("slots", "capacity", "bookings", "people", "waitlisted", "checked_in", "walk_ins",
-            "visits")
+            "visits", "entries", "winners", "ratings")
 
 
 def _invalid(field_name: str, message: str) -> RuleError:
@@ -88,6 +91,10 @@ class Figures:
     waitlisted: int = 0
     checked_in: int = 0
     walk_ins: int = 0
+    entries: int = 0
+    winners: int = 0
+    ratings: int = 0
+    rating_points: int = 0  # the ratings' sum: their mean is ``rating``
 
     @property
     def visits(self) -> int:
@@ -97,8 +104,15 @@ class Figures:
     def attendance_rate(self) -> float | None:
         return round(self.checked_in / self.people, 4) if self.people else None
 
+    @property
+    def rating(self) -> float | None:
+        return round(self.rating_points / self.ratings, 2) if self.ratings else None
+
     def as_dict(self) -> dict:
-        return {**asdict(self), "visits": self.visits, "attendance_rate": self.attendance_rate}
+        data = asdict(self)
+        del data["rating_points"]
+        return {**data, "visits": self.visits, "attendance_rate": self.attendance_rate,
+                "rating": self.rating}
 
 
 @dataclass
@@ -190,10 +204,14 @@ def _aggregates() -> list:
         sa.func.coalesce(sa.func.sum(Slot.waitlisted_count), 0).label("waitlisted"),
         sa.func.coalesce(sa.func.sum(Slot.checked_in_people), 0).label("checked_in"),
         sa.func.coalesce(sa.func.sum(Slot.walk_ins), 0).label("walk_ins"),
+        sa.func.coalesce(sa.func.sum(Slot.entered_count + Slot.draw_entries), 0).label("entries"),
+        sa.func.coalesce(sa.func.sum(Slot.draw_winners), 0).label("winners"),
+        sa.func.coalesce(sa.func.sum(Slot.rating_count), 0).label("ratings"),
+        sa.func.coalesce(sa.func.sum(Slot.rating_sum), 0).label("rating_points"),
     ]
 
 
-_FIELDS = tuple(f for f in FIGURES if f != "visits")
+_FIELDS = tuple(f for f in FIGURES if f != "visits") + ("rating_points",)
 
 
 def _figures(row, cls=Figures, **extra) -> Figures:
@@ -352,6 +370,8 @@ COLUMN_LABELS = {
     "slots": N_("场次数"), "capacity": N_("可预约名额"), "bookings": N_("预约单数"),
     "people": N_("预约人数"), "waitlisted": N_("候补单数"), "checked_in": N_("签到人数"),
     "walk_ins": N_("现场参与人数"), "visits": N_("参与人次"), "attendance_rate": N_("到场率"),
+    "entries": N_("抽签报名数"), "winners": N_("抽签中签数"), "ratings": N_("评价数"),
+    "rating": N_("平均评分"),
 }
 GROUP_COLUMNS = tuple(COLUMN_LABELS)
 
