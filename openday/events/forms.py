@@ -116,8 +116,8 @@ class SlotsForm(FlaskForm):
                                 validators=closes_validators())
     mode = RadioField(_l("预约方式"), choices=[("first_come", _l("先到先得")),
                                                ("ballot", _l("抽签（报名截止后随机抽取）"))],
-                      default="first_come",
-                      validators=[InputRequired(message=_l("请选择预约方式"))])
+                      default="first_come", validate_choice=False,
+                      validators=[Optional()])  # unset: first come; the service checks the code
     draw_at = DateTimeLocalField(_l("抽签时间（北京时间）"), format="%Y-%m-%dT%H:%M",
                                  validators=[Optional()])
     add = SubmitField(_l("添加场次"))

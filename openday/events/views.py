@@ -15,7 +15,7 @@ from openday.core.forms import put_on_form
 from openday.events import service
 from openday.events.blueprint import bp
 from openday.events.forms import EventForm, SlotsForm, district_choices
-from openday.events.models import Event, EventStatus, SlotStatus
+from openday.events.models import Event, EventStatus, SlotMode, SlotStatus
 from openday.extensions import db
 
 
@@ -152,7 +152,7 @@ def add_slots(event_id: int):
                 added = service.add_slots(event, slots_form.day.data, times,
                                           slots_form.duration.data, slots_form.capacity.data,
                                           slots_form.max_party.data, slots_form.closes_hours.data,
-                                          slots_form.mode.data,
+                                          slots_form.mode.data or SlotMode.first_come,
                                           clock.from_local(draw_at) if draw_at else None)
             except Busy:
                 raise

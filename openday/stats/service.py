@@ -369,8 +369,8 @@ COLUMN_LABELS = {
     "key": N_("代码"), "name": N_("名称"), "labs": N_("机构数"), "events": N_("活动数"),
     "slots": N_("场次数"), "capacity": N_("可预约名额"), "bookings": N_("预约单数"),
     "people": N_("预约人数"), "waitlisted": N_("候补单数"), "checked_in": N_("签到人数"),
-    "walk_ins": N_("现场参与人数"), "visits": N_("参与人次"), "attendance_rate": N_("到场率"),
-    "entries": N_("抽签报名数"), "winners": N_("抽签中签数"), "ratings": N_("评价数"),
+    "walk_ins": N_("现场参与人数"), "visits": N_("参与人次"), "entries": N_("抽签报名数"),
+    "winners": N_("抽签中签数"), "ratings": N_("评价数"), "attendance_rate": N_("到场率"),
     "rating": N_("平均评分"),
 }
 GROUP_COLUMNS = tuple(COLUMN_LABELS)
