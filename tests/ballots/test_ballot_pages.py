@@ -103,3 +103,29 @@ def test_an_entry_cannot_be_checked_in(client, db, staff, lab, create_event, cre
     assert "尚未抽签的报名" in posted.get_data(as_text=True)
     db.session.refresh(entry)
     assert entry.checked_in_at is None
+
+
+def test_the_draw_time_can_move_until_the_draw(client, db, staff, lab, create_event, create_slot,
+                                                book):
+    slot = create_slot(event=create_event(lab=lab), capacity=10, mode="ballot",
+                       draw_at=clock.now() + timedelta(hours=1))
+    url = f"/lab/slots/{slot.id}/edit"
+    assert 'name="draw_at"' in client.get(url).get_data(as_text=True)
+    moved = clock.local(slot.starts_at - timedelta(hours=3)).replace(tzinfo=None)
+    data = {"capacity": "10", "max_party": "4", "closes_hours": "",
+            "draw_at": moved.strftime("%Y-%m-%dT%H:%M")}
+    late = {**data, "draw_at": clock.local(slot.starts_at + timedelta(hours=1))
+            .strftime("%Y-%m-%dT%H:%M")}
+    assert "抽签时间须早于预约截止时间" in client.submit(url, late).get_data(as_text=True)
+    assert client.submit(url, data).status_code == 302
+    db.session.refresh(slot)
+    assert slot.draw_at == slot.starts_at - timedelta(hours=3)
+    book(slot)
+    ballot.draw_slot(slot.id, slot.draw_at + timedelta(seconds=1))
+    drawn_at = db.session.get(Slot, slot.id).draw_at
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="draw_at"' not in page and "已于" in page
+    assert client.submit(url, {**data, "capacity": "12", "draw_at": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Slot, slot.id).draw_at == drawn_at
+    assert db.session.get(Slot, slot.id).capacity == 12
