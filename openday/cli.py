@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 openday_cli = AppGroup("openday", help="openday data commands (demo, generate, check, purge, "
-                                        "backup, restore).")
+                                        "backup, restore, draw, verify-draw).")
 
 COMMAND_MODULES = (
     "openday.demo",

@@ -208,7 +208,8 @@ def lab_name(pattern: str, city: Region) -> str:
 
 
 def campaign_window(today: date) -> tuple[date, date]:
-    return today, today + timedelta(days=30)
+    # Begun yesterday: the demo shows a visit that took place and its visitors' ratings.
+    return today - timedelta(days=1), today + timedelta(days=30)
 
 
 def ensure_current_campaign(today: date | None = None) -> Campaign:
@@ -459,7 +460,7 @@ class DemoLoader:
         popular = self.event(lab1, campaign, tour)
         self.ballot_ahead = self.slot(popular, today + timedelta(days=6), capacity=12,
                                       time_index=0)
-        self.ballot_drawn = self.slot(popular, today + timedelta(days=4), capacity=8,
+        self.ballot_drawn = self.slot(popular, today + timedelta(days=4), capacity=10,
                                       time_index=1)
         for slot, draw_day in ((self.ballot_ahead, today + timedelta(days=4)),
                                (self.ballot_drawn, today + timedelta(days=2))):

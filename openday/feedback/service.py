@@ -35,6 +35,7 @@ from openday.labs.models import Lab
 
 MIN_RATINGS_TO_RANK = 3  # a lab is ranked among the lowest-rated only with this many ratings
 LOWEST_LABS = 10
+LABS_LISTED = 100  # by lab: the labs with the most ratings, at most this many
 
 
 class FeedbackRefused(RuleError):
@@ -258,8 +259,8 @@ class RegulatorReport:
 def regulator_report(scope: Scope, campaign_id: int | None = None,
                      comments: int = 100) -> RegulatorReport:
     """Ratings in a regulator's scope (by the venue's region, as every total): overall, by
-    province (national) or city, by kind, by lab; the lowest-rated labs with at least
-    ``MIN_RATINGS_TO_RANK`` ratings; the latest comments."""
+    province (national) or city, by kind, by lab (the ``LABS_LISTED`` most rated); the
+    lowest-rated labs with at least ``MIN_RATINGS_TO_RANK`` ratings; the latest comments."""
     where = scope.condition(Slot.city_adcode)
     if campaign_id is not None:
         where = sa.and_(where, Slot.campaign_id == campaign_id)
@@ -280,6 +281,7 @@ def regulator_report(scope: Scope, campaign_id: int | None = None,
     by_lab = [Rating(str(i), name, int(n), int(t)) for i, name, n, t in lab_rows]
     lowest = sorted((r for r in by_lab if r.count >= MIN_RATINGS_TO_RANK),
                     key=lambda r: (r.total / r.count, -r.count, r.key))[:LOWEST_LABS]
+    by_lab = sorted(by_lab, key=lambda r: (-r.count, r.name))[:LABS_LISTED]
     comment_where = scope.condition(Slot.city_adcode)
     if campaign_id is not None:
         comment_where = sa.and_(comment_where, Slot.campaign_id == campaign_id)

@@ -88,4 +88,5 @@ def regulator_feedback():
     report = service.regulator_report(scope, campaign.id if campaign else None)
     return render_template("feedback/regulator.html", report=report, campaign=campaign,
                            campaigns=campaigns, scope=scope,
-                           min_ratings=service.MIN_RATINGS_TO_RANK)
+                           min_ratings=service.MIN_RATINGS_TO_RANK,
+                           labs_listed=service.LABS_LISTED)
