@@ -40,3 +40,12 @@ def test_no_invitation_once_rating_has_closed(app, db, create_slot, visited, at,
     at(slot.ends_at + timedelta(days=31))
     assert service.due_feedback_invitations(clock.now()) == []
     assert service.send_feedback_invitations() == 0 and invited == []
+
+
+def test_the_worker_command_sends_what_is_due(app, db, create_slot, visited, at, invited, runner):
+    slot = create_slot()
+    came = visited(slot)
+    at(slot.ends_at + timedelta(days=1, hours=12))
+    result = runner.invoke(args=["openday", "invite-to-rate"])
+    assert result.exit_code == 0 and "1 invitation(s)" in result.output
+    assert invited == [came.code]
