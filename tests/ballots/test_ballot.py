@@ -90,15 +90,16 @@ def test_ballot_slot_through_entries_draw_and_first_come(app, db, ballot_slot, b
 
     # after the draw: first come, first served, behind the drawn waitlist
     late = book(slot, party_size=1)
+    late_status = late.status  # before the cancellation below, which may promote it
     left = 6 - sum(party[c] for c in codes if outcome[c] == "confirmed")
-    assert late.status == ("confirmed" if left >= 1 else "waitlisted")
-    if late.status == "waitlisted":
+    assert late_status == ("confirmed" if left >= 1 else "waitlisted")
+    if late_status == "waitlisted":
         assert service.waitlist_position(late) == len(waiting) + 1
     # a winner cancels: the first drawn in line that fits is promoted, before the late booking
     winner = next(stored[c] for c in draw["order"] if outcome[c] == "confirmed")
     promoted = service.cancel(winner)
-    free = left + winner.party_size - (1 if late.status == "confirmed" else 0)
-    line = waiting + ([late.code] if late.status == "waitlisted" else [])
+    free = left + winner.party_size - (1 if late_status == "confirmed" else 0)
+    line = waiting + ([late.code] if late_status == "waitlisted" else [])
     sizes = {**party, late.code: 1}
     want = []
     for code in line:
