@@ -40,8 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 # Each domain's blueprint.py owns its blueprint and the modules of its routes.
-BLUEPRINTS = ("geo", "accounts", "labs", "events", "bookings", "messages", "stats", "notices",
-              "audit", "api")
+BLUEPRINTS = ("geo", "accounts", "labs", "events", "bookings", "messages", "stats", "feedback",
+              "notices", "audit", "api")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,11 +7,12 @@ from flask import Flask
 from flask.cli import AppGroup
 
 openday_cli = AppGroup("openday", help="openday data commands (demo, generate, check, purge, "
-                                        "backup, restore, worker).")
+                                        "backup, restore, worker, draw, verify-draw, invite-to-rate).")
 
 COMMAND_MODULES = (
     "openday.demo",
     "openday.bookings.commands",
+    "openday.feedback.commands",
     "openday.generate",
     "openday.backup",
     "openday.worker",

@@ -26,3 +26,8 @@ def local(moment: datetime) -> datetime:
 
 def china_datetime(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA)
+
+
+def from_local(moment: datetime) -> datetime:
+    """A naive Beijing wall-clock time (as a form's datetime-local box gives it), in UTC."""
+    return moment.replace(tzinfo=CHINA).astimezone(UTC)

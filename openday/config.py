@@ -78,6 +78,8 @@ def from_env(instance_path: str) -> dict:
         "OPENDAY_SECURE_COOKIES": _flag("OPENDAY_SECURE_COOKIES", True),
         "OPENDAY_PHONE_DAILY_LIMIT": _int("OPENDAY_PHONE_DAILY_LIMIT", 6),
         "OPENDAY_RETENTION_DAYS": _int("OPENDAY_RETENTION_DAYS", 90),
+        # Days after a visit during which a checked-in visitor may rate it (SPEC §13).
+        "OPENDAY_FEEDBACK_DAYS": _int("OPENDAY_FEEDBACK_DAYS", 30),
         "OPENDAY_PUBLIC_URL": os.environ.get("OPENDAY_PUBLIC_URL", ""),
         # How many proxies in front of the app append to X-Forwarded-For (0: none, trust nothing).
         "OPENDAY_PROXY_HOPS": _int("OPENDAY_PROXY_HOPS", 0),

@@ -18,14 +18,16 @@ import sqlalchemy as sa
 
 from openday import clock
 from openday.accounts.models import NATIONAL, Role, User
-from openday.core.phone import normalise_phone
+from openday.bookings import ballot
 from openday.bookings.models import Booking, BookingStatus
 from openday.bookings.service import CODE_ALPHABET, CODE_LENGTH, BookingRequest, book
 from openday.cli import openday_cli
+from openday.core.phone import normalise_phone
 from openday.core.errors import RuleError
-from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot
+from openday.events.models import Campaign, Event, EventKind, EventStatus, Slot, SlotMode
 from openday.events.service import slot_copies
 from openday.extensions import db
+from openday.feedback.service import leave_feedback
 from openday.geo import service as geo
 from openday.geo.models import Region
 from openday.labs.models import Lab, LabStatus
@@ -207,7 +209,8 @@ def lab_name(pattern: str, city: Region) -> str:
 
 
 def campaign_window(today: date) -> tuple[date, date]:
-    return today, today + timedelta(days=30)
+    # Begun yesterday: the demo shows a visit that took place and its visitors' ratings.
+    return today - timedelta(days=1), today + timedelta(days=30)
 
 
 def ensure_current_campaign(today: date | None = None) -> Campaign:
@@ -370,6 +373,27 @@ class DemoLoader:
         self.count(f"bookings ({status})")
         return booking
 
+    def draw_and_rate(self) -> None:
+        """The drawn ballot's draw, as the worker runs it once its time has come (here its time
+        is moved to now: its entries were made while it was ahead); the visited slot's
+        check-ins and its visitors' ratings, through the feedback service."""
+        slot_id = self.ballot_drawn.id
+        now = clock.now()
+        db.session.execute(sa.update(Slot).where(Slot.id == slot_id).values(draw_at=now))
+        db.session.commit()
+        ballot.draw_slot(slot_id, now)
+        self.count("ballot draws")
+        visited = db.session.get(Slot, self.visited.id)
+        comments = ["讲解老师非常专业，孩子很喜欢。", "希望以后多开放几场，名额太少了。",
+                    "实验室参观很震撼，了解了检测流程。", None, "现场指引不太清楚，找了很久入口。",
+                    "<b>很好</b> 推荐 http://example.com"]
+        for rating, comment in zip((5, 4, 5, 3, 2, 4), comments):
+            booking = self.booking(visited, self.rng.randrange(1, 4), checked_in=True,
+                                   created_at=visited.starts_at - timedelta(days=3))
+            db.session.commit()
+            leave_feedback(booking, rating, comment)
+            self.count("feedback")
+
     # the whole demo -----------------------------------------------------------------------------
     def load(self) -> None:
         rng = self.rng
@@ -432,8 +456,26 @@ class DemoLoader:
                       shared_hash=True)
         db.session.flush()
 
+        # Ballots in 长沙 (SPEC §12): one still taking entries, one drawn already, both entered
+        # through the booking service after the commit and the second drawn by the real draw.
+        tour = by_kind[EventKind.tour][0]
+        popular = self.event(lab1, campaign, tour)
+        self.ballot_ahead = self.slot(popular, today + timedelta(days=6), capacity=12,
+                                      time_index=0)
+        self.ballot_drawn = self.slot(popular, today + timedelta(days=4), capacity=10,
+                                      time_index=1)
+        for slot, draw_day in ((self.ballot_ahead, today + timedelta(days=4)),
+                               (self.ballot_drawn, today + timedelta(days=2))):
+            slot.mode = SlotMode.ballot
+            slot.draw_at = clock.china_datetime(draw_day, 20)
+        # A visit yesterday in 长沙 (ended, people checked in), rated after the commit.
+        self.visited = self.slot(self.event(lab1, campaign, by_kind[EventKind.lecture][0]),
+                                 today - timedelta(days=1), capacity=20, time_index=0)
+
         # Booked after the commit, through the booking service (see book_live_slots).
         self.live_bookings = [(full, party) for party in (4, 3, 2, 1, 2, 1)]
+        self.live_bookings += [(self.ballot_ahead, party) for party in (2, 1, 3, 2, 1)]
+        self.live_bookings += [(self.ballot_drawn, party) for party in (3, 2, 2, 1, 3, 2, 1, 2)]
         for slot in rng.sample(showcase, 8):
             self.live_bookings += [(slot, rng.randrange(1, 4)) for _ in range(rng.randrange(1, 4))]
 
@@ -508,6 +550,7 @@ def load_demo(today: date | None = None) -> dict[str, int] | None:
         db.session.rollback()
         raise
     loader.book_live_slots()  # each booking is its own write transaction, as in real life
+    loader.draw_and_rate()
     return loader.summary
 
 

@@ -225,6 +225,9 @@ class Generator:
                 "waitlisted_people": 0, "checked_in_people": 0, "walk_ins": 0,
                 "campaign_id": event["campaign_id"], "lab_id": event["lab_id"],
                 "city_adcode": event["city_adcode"], "kind": event["kind"], "listed": listed,
+                "mode": "first_come", "draw_at": None, "drawn_at": None, "draw_seed": None,
+                "entries_sha256": None, "entered_count": 0, "draw_entries": 0, "draw_winners": 0,
+                "rating_count": 0, "rating_sum": 0,
             })
         return rows
 

@@ -4,8 +4,9 @@
   ``openday_http_request_duration_seconds{method,route}``: the route is the URL rule
   (``/bookings/<token>``), never the raw path, so a manage token never becomes a label and the
   series stay few;
-- ``openday_bookings_total{outcome}``: ``confirmed``, ``waitlisted`` or the refusal's stable code
-  (``already_booked``, ``booking_closed``, ``daily_limit``, ``busy``…).
+- ``openday_bookings_total{outcome}``: ``confirmed``, ``waitlisted``, ``entered`` (a ballot
+  entry) or the refusal's stable code (``already_booked``, ``booking_closed``, ``daily_limit``,
+  ``busy``…).
 
 Under gunicorn each worker is its own process: openday/gunicorn_conf.py sets
 PROMETHEUS_MULTIPROC_DIR before the workers start, every worker writes its samples there and a
@@ -42,7 +43,7 @@ LATENCY = Histogram("openday_http_request_duration_seconds",
                     ["method", "route"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 BOOKINGS = Counter("openday_bookings", "Booking attempts by outcome: confirmed, waitlisted, "
-                   "or the refusal's code.", ["outcome"])
+                   "entered (a ballot entry), or the refusal's code.", ["outcome"])
 
 
 def count_bookings(refusal: type[Exception]) -> Callable:

@@ -6,3 +6,4 @@ from openday.labs.models import Lab  # noqa: F401
 from openday.notices.models import Notice  # noqa: F401
 from openday.audit.models import AuditEntry  # noqa: F401
 from openday.messages.models import Message, OneTimeLink  # noqa: F401
+from openday.feedback.models import Feedback, FeedbackInvitation  # noqa: F401

@@ -10,5 +10,6 @@ ROUTE_MODULES = ("openday.api.cities",
                  "openday.api.stats",
                  "openday.api.slots",
                  "openday.api.bookings",
+                 "openday.api.feedback",
                  "openday.api.openapi")
 

@@ -63,7 +63,7 @@ SCHEMAS: dict = {
     "Slot": {
         "type": "object",
         "required": ["id", "event_id", "title", "kind", "lab", "city", "venue", "starts_at",
-                     "ends_at", "capacity", "seats_left", "distance_km", "status"],
+                     "ends_at", "capacity", "seats_left", "distance_km", "status", "mode"],
         "properties": {
             "id": {"type": "integer"},
             "event_id": {"type": "integer"},
@@ -86,11 +86,40 @@ SCHEMAS: dict = {
                        "description": "cancelled when the lab cancelled the slot or its event "
                                       "(only GET /slots/{slot_id} shows such a slot; a search "
                                       "lists open ones)."},
+            "mode": {"type": "string", "enum": ["first_come", "ballot"],
+                     "description": "first_come, or ballot (SPEC §12): until draw_at bookings "
+                                    "are entries (status entered, no seats), then one public "
+                                    "draw, then first come, first served"},
+        },
+    },
+    "Draw": {
+        "type": "object",
+        "required": ["seed", "entries_sha256", "order"],
+        "description": "A ballot's draw, as published: anyone can re-compute it. entries_sha256 "
+                       "= SHA-256 (hex) of the entry codes sorted and joined by line feeds; "
+                       "order = the codes sorted by SHA-256(seed + \":\" + entries_sha256 + "
+                       "\":\" + code) as hex, ascending; in that order each entry whose party fits "
+                       "the seats still free was confirmed, the others waitlisted in that order.",
+        "properties": {
+            "seed": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                     "description": "32 bytes from a CSPRNG, fixed at the draw, hex"},
+            "entries_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "order": {"type": "array", "items": {"type": "string",
+                                                 "pattern": "^[2-9A-HJ-NP-Z]{8}$"},
+                      "description": "Entry codes in drawn order"},
+            "drawn_at": ISO_TIME,
+            "winners": {"type": "integer", "minimum": 0,
+                        "description": "How many entries the draw confirmed"},
+            "rule": {"type": "string", "description": "The rule above, in words"},
         },
     },
     "SlotDetail": {
         "allOf": [_ref("Slot"), {"type": "object", "required": ["description"], "properties": {
-            "description": {"type": "string"}}}],
+            "description": {"type": "string"},
+            "draw_at": {**ISO_TIME, "description": "Ballot slots only: when the draw runs"},
+            "draw": {"oneOf": [_ref("Draw"), {"type": "null"}],
+                     "description": "Ballot slots only: null before the draw"},
+            "draw_rule": {"type": "string", "description": "Ballot slots only: the rule"}}}],
     },
     "SlotPage": {
         "type": "object",
@@ -128,7 +157,8 @@ SCHEMAS: dict = {
         "required": ["code", "status", "party_size", "waitlist_position", "manage_token"],
         "properties": {
             "code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{8}$"},
-            "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
+            "status": {"type": "string", "enum": ["entered", "confirmed", "waitlisted"],
+                       "description": "entered: a ballot entry, decided at the slot's draw"},
             "party_size": {"type": "integer", "minimum": 1},
             "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
             "manage_token": {"type": "string", "minLength": 43,
@@ -141,7 +171,8 @@ SCHEMAS: dict = {
                      "checked_in_at", "phone"],
         "properties": {
             "code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{8}$"},
-            "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
+            "status": {"type": "string",
+                       "enum": ["entered", "confirmed", "waitlisted", "cancelled"]},
             "party_size": {"type": "integer", "minimum": 1},
             "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
             "slot_id": {"type": "integer"},
@@ -156,7 +187,7 @@ SCHEMAS: dict = {
     "StatsFigures": {
         "type": "object",
         "required": ["labs", "events", "slots", "capacity", "bookings", "people", "checked_in",
-                     "walk_ins", "visits"],
+                     "walk_ins", "visits", "rating", "ratings"],
         "properties": {
             "labs": {"type": "integer"}, "events": {"type": "integer"},
             "slots": {"type": "integer"}, "capacity": {"type": "integer"},
@@ -169,6 +200,29 @@ SCHEMAS: dict = {
                 "description": "到场率: people checked in ÷ people booked, over the sessions that "
                                "have ended only; null before any has ended (未开始) or when "
                                "nobody had booked them"},
+            "entries": {"type": "integer", "description": "Ballot entries (waiting or drawn)"},
+            "winners": {"type": "integer", "description": "Ballot entries a draw confirmed"},
+            "ratings": {"type": "integer", "description": "Visitors' ratings (count)"},
+            "rating": {"type": ["number", "null"], "minimum": 1, "maximum": 5,
+                       "description": "Mean rating, null without any"},
+        },
+    },
+    "FeedbackRequest": {
+        "type": "object",
+        "required": ["rating"],
+        "properties": {
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+            "comment": {"type": ["string", "null"], "maxLength": 500,
+                        "description": "Plain text; shown escaped, never as links"},
+        },
+    },
+    "Feedback": {
+        "type": "object",
+        "required": ["rating", "comment", "created_at"],
+        "properties": {
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+            "comment": {"type": ["string", "null"]},
+            "created_at": ISO_TIME,
         },
     },
     "StatsGroup": {
@@ -264,7 +318,8 @@ PATHS: dict = {
         "operationId": "getSlot",
         "parameters": [SLOT_PARAM],
         "responses": {"200": _json(_ref("SlotDetail"), "The slot, with the event's description "
-                                   "(a cancelled one too, with status cancelled)"),
+                                   "(a cancelled one too, with status cancelled); a ballot's "
+                                   "draw_at and, after it, the published draw"),
                       "404": _error("No such slot, or its event is a draft or its lab not "
                                     "approved")},
     }},
@@ -311,6 +366,26 @@ PATHS: dict = {
                           "503": _error("busy: try again after Retry-After seconds")},
         },
     },
+    "/bookings/{manage_token}/feedback": {"post": {
+        "operationId": "leaveFeedback",
+        "summary": "Rate a checked-in visit 1–5, with an optional comment, once, from the visit's "
+                   "start until 30 days after its end",
+        "parameters": [TOKEN_PARAM],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("FeedbackRequest")}}},
+        "responses": {
+            "201": _json(_ref("Feedback"), "Thank you"),
+            "400": _error("bad_json: body is not a JSON object"),
+            "403": _error("not_checked_in: only a checked-in visit can be rated"),
+            "404": _error("No such booking"),
+            "409": _error("already_rated (the second time), feedback_not_open (before the "
+                          "visit's start) or feedback_closed (30 days after its end)"),
+            "413": _error("Body too large"),
+            "422": _error("invalid: rating not 1–5, or comment over 500 characters"),
+            "429": TOKEN_GUESSING,
+            "503": _error("busy: try again after Retry-After seconds"),
+        },
+    }},
     "/stats": {"get": {
         "operationId": "getStats",
         "summary": "Participation totals (aggregates only)",

@@ -8,10 +8,11 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from openday.api.blueprint import bp
-from openday.bookings import service
+from openday.bookings import ballot, service
 from openday.bookings.ratelimit import booking_limits
 from openday.core.errors import json_error
 from openday.events import search as search_service
+from openday.events.models import SlotMode
 
 MAX_BODY = 8 * 1024  # a booking is four short fields; anything larger is not one
 
@@ -39,6 +40,11 @@ def slot(slot_id: int):
         return json_error("not_found", _("该场次不存在。"), 404)
     item = search_service.slot_item(found)
     item["description"] = search_service.event_description(found.event_id)
+    if found.mode == SlotMode.ballot:  # SPEC §6, §12: what anyone needs to re-compute the draw
+        item["draw_at"] = search_service.iso(found.draw_at)
+        draw = ballot.published_draw(slot_id)
+        item["draw"] = draw.as_json() if draw is not None else None
+        item["draw_rule"] = ballot.RULE
     return item
 
 

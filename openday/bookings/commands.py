@@ -1,15 +1,18 @@
-"""Booking data commands: `flask --app wsgi openday check` (SPEC §10).
+"""Booking data commands: `flask --app wsgi openday check` (SPEC §10), and the ballots' `draw`
+and `verify-draw` (SPEC §12).
 
 ``check`` proves the booking invariants over the whole database with a handful of set-wise
 queries (GROUP BY and anti-joins, never one query per slot), so it runs in seconds on millions
 of bookings and names every row that is wrong:
 
 - each slot's counters equal what its bookings add up to: ``seats_taken`` = party sizes of its
-  confirmed bookings, ``confirmed_count``, ``waitlisted_count``, ``waitlisted_people``, and
-  ``checked_in_people`` = the people who arrived in its checked-in bookings;
+  confirmed bookings, ``confirmed_count``, ``waitlisted_count``, ``waitlisted_people``,
+  ``entered_count`` (ballot entries not drawn yet) and ``checked_in_people`` = the people who
+  arrived in its checked-in bookings;
 - no slot holds more confirmed seats than its capacity;
 - no confirmed booking overtook a waitlisted one of the same or a smaller party on its slot
-  (the waitlist is served in arrival order, booking ids being the arrival order);
+  (the waitlist is served in arrival order, booking ids being the arrival order, after a drawn
+  ballot's entries in drawn order);
 - a cancelled slot or event has no active bookings left;
 - each slot's copies of its event (campaign, lab, city, kind, listed) are in step (listed: event
   published, slot open, lab approved).
@@ -23,6 +26,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from openday.bookings import ballot
 from openday.bookings.models import Booking, BookingStatus
 from openday.bookings.purge import PurgeRefused, purge_personal_data
 from openday.cli import openday_cli
@@ -32,7 +36,7 @@ from openday.extensions import db
 from openday.labs.models import Lab
 
 COUNTERS = ("seats_taken", "confirmed_count", "waitlisted_count", "waitlisted_people",
-            "checked_in_people")
+            "checked_in_people", "entered_count")
 
 
 @dataclass
@@ -74,6 +78,7 @@ def _expected_counters():
         total(waitlisted, Booking.party_size).label("waitlisted_people"),
         total(Booking.checked_in_at.is_not(None),
               sa.func.coalesce(Booking.arrived, Booking.party_size)).label("checked_in_people"),
+        total(Booking.status == BookingStatus.entered, 1).label("entered_count"),
     ).group_by(Booking.slot_id).subquery("expected"))
 
 
@@ -100,14 +105,19 @@ def counter_problems(limit: int) -> tuple[int, list[Problem]]:
 
 
 def queue_problems(limit: int) -> tuple[int, list[Problem]]:
-    """A confirmed booking that arrived after a waitlisted one no smaller than it jumped the queue:
-    it could only have fitted if the waitlisted one fitted first."""
+    """A confirmed booking that came after a waitlisted one no smaller than it jumped the queue:
+    it could only have fitted if the waitlisted one fitted first. The queue is a drawn slot's
+    entries in drawn order, then bookings in arrival order (``service.queue_order``)."""
     waiting = aliased(Booking)
     later = aliased(Booking)
+    behind = sa.or_(
+        sa.and_(waiting.draw_rank.is_not(None),
+                sa.or_(later.draw_rank.is_(None), later.draw_rank > waiting.draw_rank)),
+        sa.and_(waiting.draw_rank.is_(None), later.draw_rank.is_(None), later.id > waiting.id))
     query = (sa.select(waiting.slot_id, waiting.id, sa.func.min(later.id))
              .join(later, sa.and_(later.slot_id == waiting.slot_id,
                                   later.status == BookingStatus.confirmed,
-                                  later.id > waiting.id,
+                                  behind,
                                   later.party_size >= waiting.party_size))
              .where(waiting.status == BookingStatus.waitlisted)
              .group_by(waiting.slot_id, waiting.id))
@@ -233,3 +243,40 @@ def purge_personal_data_command(year: int, force: bool) -> None:
             f"Not purged: {exc}. Run it again from that day, or pass --force to purge now.") from None
     click.echo(f"Purged names and phone numbers from {result.bookings} booking(s) of the "
                f"{result.year} campaign (ended {result.ends_on}); counts and totals are kept.")
+
+
+# ---- ballots (SPEC §12): `openday draw`, `openday verify-draw SLOT_ID` ---------------------------
+
+@openday_cli.command("draw")
+@click.option("--slot", "slot_id", type=int, default=None,
+              help="Draw this slot only (if its draw time has come).")
+def draw_command(slot_id: int | None) -> None:
+    """Run the ballot draws that are due (the worker runs this every minute)."""
+    if slot_id is not None:
+        drawn = [slot_id] if ballot.draw_slot(slot_id) else []
+    else:
+        drawn = ballot.draw_due_ballots()
+    if slot_id is not None and not drawn:
+        click.echo(f"slot {slot_id}: nothing to draw (not a ballot, drawn already, or not due).")
+    for drawn_id in drawn:
+        draw = ballot.published_draw(drawn_id)
+        click.echo(f"slot {drawn_id}: drew {len(draw.order)} entries, {draw.winners} confirmed; "
+                   f"seed {draw.seed}, entries_sha256 {draw.entries_sha256}")
+    if slot_id is None:
+        click.echo(f"{len(drawn)} draw(s) run.")
+
+
+@openday_cli.command("verify-draw")
+@click.argument("slot_id", type=int)
+def verify_draw_command(slot_id: int) -> None:
+    """Re-compute a past draw from its published seed, hash and entry codes; exit 1 if it
+    differs from the order stored."""
+    result = ballot.verify_draw(slot_id)
+    draw = ballot.published_draw(slot_id)
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(f"slot {slot_id}: {problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: slot {slot_id}: {len(draw.order)} entries; the order follows from seed "
+               f"{draw.seed} and entries_sha256 {draw.entries_sha256}.")
+    click.echo(f"Rule: {ballot.RULE}")

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 
 class BookingStatus(StrEnum):
+    entered = "entered"   # a ballot entry before the draw (SPEC §12): no seats taken
     confirmed = "confirmed"
     waitlisted = "waitlisted"
     cancelled = "cancelled"
@@ -55,6 +56,10 @@ class Booking(db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     # The citizen asked for no reminder (the manage page's switch); other messages still go.
     reminders_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # An entry's place in its slot's draw (1 = drawn first), None for a first-come booking: the
+    # waitlist of a drawn slot is served in drawn order, then in arrival order (see
+    # ``bookings.service.queue_order``).
+    draw_rank: Mapped[int | None] = mapped_column()
 
     slot: Mapped[Slot] = relationship()
 
@@ -72,7 +77,7 @@ class Booking(db.Model):
         sa.CheckConstraint("party_size >= 1", name="party_positive"),
         sa.CheckConstraint("arrived IS NULL OR (arrived >= 1 AND arrived <= party_size)",
                            name="arrived_within_party"),
-        sa.CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')",
+        sa.CheckConstraint("status IN ('entered', 'confirmed', 'waitlisted', 'cancelled')",
                            name="status_known"),
         # One active booking per phone per slot; a cancelled one frees the phone for a new try.
         sa.Index("uq_booking_active_phone", "slot_id", "phone", unique=True,

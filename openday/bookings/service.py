@@ -40,6 +40,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openday import clock, metrics
+from openday.bookings import ballot
 from openday.bookings.models import Booking, BookingStatus, CancelledBy, IdempotencyKey
 from openday.core.db import advisory_lock, lock_row, write_transaction
 from openday.core.errors import RuleError
@@ -57,7 +58,7 @@ __all__ = [
     "ACTIVE", "CODE_ALPHABET", "IDEMPOTENCY_TTL", "book", "cancel", "cancel_refusal",
     "cancel_slot_bookings", "change_capacity", "check_bookable", "checkin_url", "daily_limit",
     "find_by_code", "find_by_token", "find_by_tokens", "held_booking", "manage_url", "normalise_code",
-    "promote_waitlisted", "receipt", "validate_request", "waitlist_position",
+    "promote_waitlisted", "queue_order", "receipt", "validate_request", "waitlist_position",
 ]
 
 # No 0/O or 1/I: a code read aloud or copied from paper is never misread.
@@ -67,7 +68,8 @@ CODE_DRAWS = 5  # attempts at a free code; each taken one costs a rolled-back tr
 NAME_MAX = 40
 REMARKS_MAX = 200
 TOKEN_MAX = 64
-ACTIVE = (BookingStatus.confirmed, BookingStatus.waitlisted)
+# Active: holds the phone's place on the slot (and counts toward its daily cap).
+ACTIVE = (BookingStatus.entered, BookingStatus.confirmed, BookingStatus.waitlisted)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,64}")
@@ -242,7 +244,7 @@ def validate_request(req: BookingRequest, max_party: int) -> tuple[str, str, int
 
 # ---- seats ---------------------------------------------------------------------------------------
 
-def _bump(slot: Slot, guard_seats: int | None = None, **deltas: int) -> bool:
+def bump(slot: Slot, guard_seats: int | None = None, **deltas: int) -> bool:
     """Add ``deltas`` to the slot's counters in one UPDATE; with ``guard_seats`` only if that many
     more seats still fit (``seats_taken + n <= capacity``). Returns whether the row changed, and
     keeps the in-memory slot in step without marking it dirty."""
@@ -418,13 +420,20 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
         message = _("人数须在 1 到 %(max)d 之间。", max=slot.max_party)
         raise InvalidBooking(fields={"party_size": message})
 
-    if party <= slot.capacity - slot.seats_taken and _bump(
+    now = clock.now()
+    if slot.is_ballot and slot.drawn_at is None:
+        # A ballot whose draw is due but has not run yet (no worker got to it): this booking
+        # draws it first, under the same lock, and then books first come like any after it.
+        ballot.draw_locked(slot, now)
+    if slot.takes_entries(now):
+        status = BookingStatus.entered  # no seats: the draw gives them (bookings.ballot)
+        bump(slot, entered_count=1)
+    elif party <= slot.capacity - slot.seats_taken and bump(
             slot, guard_seats=party, seats_taken=party, confirmed_count=1):
         status = BookingStatus.confirmed
     else:
         status = BookingStatus.waitlisted
-        _bump(slot, waitlisted_count=1, waitlisted_people=party)
-    now = clock.now()
+        bump(slot, waitlisted_count=1, waitlisted_people=party)
     # The code is drawn without a look-up: the unique index refuses a taken one (1 in 32**8
     # against millions of bookings) and book() draws again.
     booking = Booking(slot_id=slot.id, code=_new_code(), manage_token=secrets.token_urlsafe(32),
@@ -523,8 +532,14 @@ def held_booking(slot_id: int, phone: Any, tokens: list[str],
 
 # ---- waitlist, cancellation, capacity ------------------------------------------------------------
 
+def queue_order() -> tuple:
+    """The order of a slot's waitlist: a drawn slot's entries in drawn order first (their ids are
+    all below those of bookings made after the draw), then bookings in arrival order (id)."""
+    return (Booking.draw_rank.is_(None), Booking.draw_rank, Booking.id)
+
+
 def promote_waitlisted(slot: Slot) -> list[Booking]:
-    """Confirm waitlisted bookings of ``slot`` that now fit, in arrival order, skipping any party
+    """Confirm waitlisted bookings of ``slot`` that now fit, in line order (``queue_order``), skipping any party
     too large for the seats left (see the module docstring). Runs inside the caller's write
     transaction, with ``slot`` freshly read under its lock; a cancelled slot promotes nobody."""
     if slot.status != SlotStatus.open:
@@ -535,7 +550,7 @@ def promote_waitlisted(slot: Slot) -> list[Booking]:
     waiting = db.session.execute(
         sa.select(Booking).where(Booking.slot_id == slot.id,
                                  Booking.status == BookingStatus.waitlisted)
-        .order_by(Booking.id)).scalars().all()
+        .order_by(*queue_order())).scalars().all()
     promoted: list[Booking] = []
     for booking in waiting:
         if booking.party_size <= seats_left:
@@ -547,7 +562,7 @@ def promote_waitlisted(slot: Slot) -> list[Booking]:
     if promoted:
         people = sum(b.party_size for b in promoted)
         db.session.flush()
-        if not _bump(slot, guard_seats=people, seats_taken=people, confirmed_count=len(promoted),
+        if not bump(slot, guard_seats=people, seats_taken=people, confirmed_count=len(promoted),
                      waitlisted_count=-len(promoted), waitlisted_people=-people):
             raise RuntimeError(f"slot {slot.id}: promotion would overfill it")  # lock not held
         bookings_promoted.send(slot, bookings=promoted)
@@ -557,9 +572,11 @@ def promote_waitlisted(slot: Slot) -> list[Booking]:
 def _release(booking: Booking, slot: Slot, by: str) -> None:
     """Cancel one active booking and give its seats (or waitlist place) back; no promotion."""
     if booking.status == BookingStatus.confirmed:
-        _bump(slot, seats_taken=-booking.party_size, confirmed_count=-1)
+        bump(slot, seats_taken=-booking.party_size, confirmed_count=-1)
     elif booking.status == BookingStatus.waitlisted:
-        _bump(slot, waitlisted_count=-1, waitlisted_people=-booking.party_size)
+        bump(slot, waitlisted_count=-1, waitlisted_people=-booking.party_size)
+    elif booking.status == BookingStatus.entered:
+        bump(slot, entered_count=-1)
     booking.status = BookingStatus.cancelled
     booking.cancelled_at = clock.now()
     booking.cancelled_by = str(by)
@@ -651,10 +668,14 @@ def waitlist_position(booking: Booking) -> int | None:
         return None
     if booking.known_position is not None:
         return booking.known_position
+    if booking.draw_rank is not None:  # drawn: in drawn order, ahead of every later booking
+        ahead = sa.and_(Booking.draw_rank.is_not(None), Booking.draw_rank <= booking.draw_rank)
+    else:
+        ahead = sa.or_(Booking.draw_rank.is_not(None), Booking.id <= booking.id)
     return db.session.execute(
         sa.select(sa.func.count(Booking.id)).where(
             Booking.slot_id == booking.slot_id, Booking.status == BookingStatus.waitlisted,
-            Booking.id <= booking.id)).scalar_one()
+            ahead)).scalar_one()
 
 
 def find_by_token(token: Any) -> Booking | None:

@@ -115,8 +115,10 @@ def closes_hours(slot: Slot) -> int | None:
     return int((slot.starts_at - slot.booking_closes_at).total_seconds() // 3600)
 
 
-def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: int | None) -> Slot:
-    """Change a slot's capacity (never below its seats taken), party limit and booking close.
+def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: int | None,
+                draw_at: datetime | None = None) -> Slot:
+    """Change a slot's capacity (never below its seats taken), party limit and booking close,
+    and a ballot's draw time until it has drawn (``draw_at`` None: unchanged).
 
     Raises a RuleError with field errors when a rule fails; nothing is changed then.
     One transaction under the slot's lock: the rules are checked again against the seats taken
@@ -124,7 +126,7 @@ def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: 
     audited, all together.
     """
     slot_id = slot.id
-    errors = events.slot_change_errors(slot, capacity, max_party, closes_hours_before)
+    errors = events.slot_change_errors(slot, capacity, max_party, closes_hours_before, draw_at)
     if slot.status == SlotStatus.cancelled:
         errors["status"] = _("该场次已取消")
     if errors:
@@ -135,12 +137,16 @@ def update_slot(slot: Slot, capacity: int, max_party: int, closes_hours_before: 
         if not found or found[0].status == SlotStatus.cancelled:
             raise events.invalid({"status": _("该场次已取消")})
         locked = found[0]
-        errors = events.slot_change_errors(locked, capacity, max_party, closes_hours_before)
-        if errors:  # seats were taken since the form was read
+        errors = events.slot_change_errors(locked, capacity, max_party, closes_hours_before,
+                                           draw_at)
+        if errors:  # seats were taken (or the ballot drawn) since the form was read
             raise events.invalid(errors)
+        new_draw_at = draw_at if draw_at is not None and locked.drawn_at is None else locked.draw_at
         change = audit.changes({
             "capacity": (locked.capacity, capacity), "max_party": (locked.max_party, max_party),
-            "closes_hours": (closes_hours(locked), closes_hours_before)})
+            "closes_hours": (closes_hours(locked), closes_hours_before),
+            "draw_at": (_local(locked.draw_at), _local(new_draw_at))})
+        locked.draw_at = new_draw_at
         locked.capacity = capacity
         locked.max_party = max_party
         locked.booking_closes_at = (locked.starts_at - timedelta(hours=closes_hours_before)
@@ -285,18 +291,18 @@ class RosterLine:
     waitlist_position: int | None
 
 
-_STATUS_ORDER = sa.case({BookingStatus.confirmed: 0, BookingStatus.waitlisted: 1},
-                        value=Booking.status, else_=2)
+_STATUS_ORDER = sa.case({BookingStatus.confirmed: 0, BookingStatus.waitlisted: 1,
+                         BookingStatus.entered: 2}, value=Booking.status, else_=3)
 
 
 def roster(slot: Slot) -> list[RosterLine]:
-    """Every booking of a slot, confirmed first, then the waitlist in order, then cancelled:
-    one query."""
-    bookings = db.session.execute(
+    """Every booking of a slot, confirmed first, then the waitlist in order, then ballot
+    entries not drawn yet, then cancelled: one query."""
+    found = db.session.execute(
         sa.select(Booking).where(Booking.slot_id == slot.id)
-        .order_by(_STATUS_ORDER, Booking.id)).scalars()
+        .order_by(_STATUS_ORDER, *bookings.queue_order())).scalars()
     lines, position = [], 0
-    for booking in bookings:
+    for booking in found:
         if booking.status == BookingStatus.waitlisted:
             position += 1
             lines.append(RosterLine(booking, position))
@@ -310,6 +316,8 @@ def status_label(booking: Booking) -> str:
         return _("已签到") if booking.checked_in_at else _("已确认")
     if booking.status == BookingStatus.waitlisted:
         return _("候补")
+    if booking.status == BookingStatus.entered:
+        return _("已报名抽签")
     return {CancelledBy.lab: _("场次取消"), CancelledBy.event: _("活动取消")}.get(
         booking.cancelled_by, _("已取消"))
 
@@ -485,7 +493,7 @@ def find_lab_booking(lab_id: int, code: str | None) -> Booking | None:
 
 @dataclass(frozen=True)
 class CheckinResult:
-    outcome: str  # checked_in, already, cancelled, waitlisted, not_found, not_today
+    outcome: str  # checked_in, already, cancelled, waitlisted, entered, not_found, not_today
     booking: Booking | None
 
 
@@ -625,6 +633,8 @@ def checkin_outcome(booking: Booking) -> str:
         return "cancelled"
     if booking.status == BookingStatus.waitlisted:
         return "waitlisted"
+    if booking.status == BookingStatus.entered:
+        return "entered"
     if booking.checked_in_at is not None:
         return "already"
     return "ready"

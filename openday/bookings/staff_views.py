@@ -127,7 +127,8 @@ def event_poster(event_id: int):
 # ---- a slot's size, cancelling and deleting ------------------------------------------------------
 
 SLOT_FIELDS = {"capacity": "capacity", "max_party": "max_party", "closes_at": "closes_hours",
-               "starts_at": None, "ends_at": None, "status": None}
+               "draw_at": "draw_at", "starts_at": None, "ends_at": None, "mode": None,
+               "status": None}
 
 
 @bp.route("/lab/slots/<int:slot_id>/edit", methods=["GET", "POST"])
@@ -138,12 +139,16 @@ def edit_slot(slot_id: int):
     if request.method == "GET":
         form.capacity.data, form.max_party.data = slot.capacity, slot.max_party
         form.closes_hours.data = staff.closes_hours(slot)
+        if slot.draw_at is not None:
+            form.draw_at.data = clock.local(slot.draw_at).replace(tzinfo=None)
     general: list[str] = []
     if slot.status == SlotStatus.cancelled:
         general.append(_("该场次已取消"))
     elif form.validate_on_submit():
         try:
-            staff.update_slot(slot, form.capacity.data, form.max_party.data, form.closes_hours.data)
+            draw_at = form.draw_at.data
+            staff.update_slot(slot, form.capacity.data, form.max_party.data, form.closes_hours.data,
+                              clock.from_local(draw_at) if draw_at else None)
         except Busy:
             raise  # a fault, answered 503 by the app
         except RuleError as exc:
@@ -287,6 +292,7 @@ CHECKIN_MESSAGES = {
     "not_found": ("danger", lambda b: _("未找到该预约码，请核对后重试")),
     "cancelled": ("danger", lambda b: _("该预约已取消，不能签到")),
     "waitlisted": ("warning", lambda b: _("该预约仍在候补中，没有确认的名额，不能签到")),
+    "entered": ("warning", lambda b: _("该预约是尚未抽签的报名，没有确认的名额，不能签到")),
     "already": ("warning", lambda b: _("该预约已于 %(time)s 签到，请勿重复签到",
                                        time=f"{clock.local(b.checked_in_at):%Y-%m-%d %H:%M}")),
     "not_today": ("warning", lambda b: _(

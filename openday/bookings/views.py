@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from openday import clock
-from openday.bookings import service
+from openday.bookings import ballot, service
 from openday.bookings.blueprint import bp
 from openday.bookings.forms import BookingForm, CancelForm
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
@@ -100,13 +100,18 @@ def book(slot_id: int):
             problem = " ".join(str(message) for message in put_on_form(form, exc)) or None
         else:
             _remember(booking)
-            if booking.status == BookingStatus.confirmed:
+            if booking.status == BookingStatus.entered:
+                flash(_("报名成功！抽签结果将显示在本页，请保存本页链接。"), "success")
+            elif booking.status == BookingStatus.confirmed:
                 flash(_("预约成功！请保存本页链接，凭预约码或二维码入场。"), "success")
             else:
                 flash(_("名额已满，您已进入候补名单。有人取消时将按顺序为您递补。"), "warning")
             return redirect(url_for("bookings.manage", token=booking.manage_token), 303)
     return render_template("bookings/book.html", slot=slot, event=slot.event, form=form,
-                           problem=problem, venue=venue(slot.event))
+                           problem=problem, venue=venue(slot.event),
+                           entries_open=slot.takes_entries(clock.now()),
+                           draw=ballot.published_draw(slot.id) if slot.drawn_at else None,
+                           draw_rule=ballot.RULE)
 
 
 @bp.get("/bookings/mine")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, RadioField, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (DateField, DateTimeLocalField, IntegerField, RadioField, SelectField,
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
@@ -115,6 +115,12 @@ class SlotsForm(FlaskForm):
                              validators=[InputRequired(message=_l("请填写每笔预约最多人数"))])
     closes_hours = IntegerField(_l("开始前几小时截止预约"),
                                 validators=closes_validators())
+    mode = RadioField(_l("预约方式"), choices=[("first_come", _l("先到先得")),
+                                               ("ballot", _l("抽签（报名截止后随机抽取）"))],
+                      default="first_come", validate_choice=False,
+                      validators=[Optional()])  # unset: first come; the service checks the code
+    draw_at = DateTimeLocalField(_l("抽签时间（北京时间）"), format="%Y-%m-%dT%H:%M",
+                                 validators=[Optional()])
     add = SubmitField(_l("添加场次"))
 
 
@@ -126,6 +132,8 @@ class SlotForm(FlaskForm):
                              validators=[InputRequired(message=_l("请填写每笔预约最多人数"))])
     closes_hours = IntegerField(_l("开始前几小时截止预约"),
                                 validators=closes_validators())
+    draw_at = DateTimeLocalField(_l("抽签时间（北京时间）"), format="%Y-%m-%dT%H:%M",
+                                 validators=[Optional()])
     save = SubmitField(_l("保存"))
 
 

@@ -30,6 +30,13 @@ class SlotStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class SlotMode(StrEnum):
+    """How a slot's seats are given (SPEC §12): first come, first served, or by a public draw."""
+
+    first_come = "first_come"
+    ballot = "ballot"
+
+
 # ---- what the public sees ------------------------------------------------------------------------
 #
 # Two rules, each written once. *Public*: the page of an event or a slot is shown (its lab approved,
@@ -174,6 +181,21 @@ class Slot(db.Model):
     checked_in_people: Mapped[int] = mapped_column(default=0)
     walk_ins: Mapped[int] = mapped_column(default=0)
 
+    # A ballot (SPEC §12, ``bookings.ballot``): entries until ``draw_at``, then one draw, whose
+    # seed and entries' hash are published; after it the slot books first come, first served.
+    mode: Mapped[str] = mapped_column(sa.String(10), default=SlotMode.first_come,
+                                      server_default=SlotMode.first_come.value)
+    draw_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    draw_seed: Mapped[str | None] = mapped_column(sa.String(64))
+    entries_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    entered_count: Mapped[int] = mapped_column(default=0, server_default="0")  # entries not drawn yet
+    draw_entries: Mapped[int] = mapped_column(default=0, server_default="0")   # entries the draw ordered
+    draw_winners: Mapped[int] = mapped_column(default=0, server_default="0")   # of them confirmed
+    # Visitors' ratings (SPEC §13, ``feedback``), summed here so the totals stay one slot scan.
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
+
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"))
     lab_id: Mapped[int] = mapped_column(sa.ForeignKey("lab.id"))
     city_adcode: Mapped[str] = mapped_column(sa.String(6))
@@ -192,6 +214,11 @@ class Slot(db.Model):
         sa.CheckConstraint("walk_ins >= 0 AND checked_in_people >= 0 AND confirmed_count >= 0 "
                            "AND waitlisted_count >= 0 AND waitlisted_people >= 0",
                            name="counters_not_negative"),
+        sa.CheckConstraint("mode IN ('first_come', 'ballot')", name="mode_known"),
+        sa.CheckConstraint("mode = 'first_come' OR draw_at IS NOT NULL", name="ballot_draw_at"),
+        sa.CheckConstraint("entered_count >= 0 AND draw_winners <= draw_entries "
+                           "AND rating_count >= 0 AND rating_sum >= rating_count "
+                           "AND rating_sum <= 5 * rating_count", name="ballot_rating_counters"),
         sa.Index("ix_slot_city_listed_start", "city_adcode", "listed", "starts_at"),
         sa.Index("ix_slot_listed_start", "listed", "starts_at"),
         sa.Index("ix_slot_campaign_lab", "campaign_id", "lab_id"),
@@ -205,6 +232,14 @@ class Slot(db.Model):
     @property
     def closes_at(self) -> datetime:
         return self.booking_closes_at or self.starts_at
+
+    @property
+    def is_ballot(self) -> bool:
+        return self.mode == SlotMode.ballot
+
+    def takes_entries(self, now: datetime) -> bool:
+        """Whether a booking now is a ballot entry (the draw is ahead and has not run)."""
+        return self.is_ballot and self.drawn_at is None and now < self.draw_at
 
     @property
     def public_status(self) -> str:

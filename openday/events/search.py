@@ -92,6 +92,8 @@ class Listing:
     slot_status: str
     event_status: str
     point_exact: bool  # the venue's point was set by its lab; else distances are approximate
+    mode: str
+    draw_at: datetime | None
 
     @property
     def seats_left(self) -> int:
@@ -110,7 +112,7 @@ class Listing:
 _LISTING_COLUMNS = (Slot.id, Slot.event_id, Slot.kind, Event.title, Event.lab_id, Lab.name,
                     Slot.city_adcode, Event.venue_name, Event.venue_address, Slot.starts_at,
                     Slot.ends_at, Slot.capacity, Slot.seats_taken, Slot.status, Event.status,
-                    Event.point_exact)
+                    Event.point_exact, Slot.mode, Slot.draw_at)
 
 
 @dataclass
@@ -505,6 +507,7 @@ def slot_item(listing: Listing, distance_km: float | None = None) -> dict:
         "seats_left": listing.seats_left,
         "distance_km": distance_km,
         "status": listing.status,
+        "mode": listing.mode,
     }
 
 

@@ -16,8 +16,8 @@ from openday.audit import service as audit
 from openday.core.db import write_transaction
 from openday.core.errors import RuleError
 from openday.core.i18n import _
-from openday.events.models import (Campaign, Event, EventKind, EventStatus, Slot, SlotStatus,
-                                   listed_rule)
+from openday.events.models import (Campaign, Event, EventKind, EventStatus, Slot, SlotMode,
+                                   SlotStatus, listed_rule)
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
 
@@ -229,10 +229,21 @@ def parse_start_times(text: str) -> list[time]:
 
 def slot_rule_errors(campaign: Campaign, starts_at: datetime, ends_at: datetime, capacity: int,
                      max_party: int, closes_at: datetime | None = None, seats_taken: int = 0,
-                     new: bool = True) -> dict[str, str]:
+                     new: bool = True, mode: str = SlotMode.first_come,
+                     draw_at: datetime | None = None, draw_changed: bool = False) -> dict[str, str]:
     """The rules every slot keeps, for a new one (``new``) or a changed one (with its seats
-    taken). Returns {field: message}, empty when all hold."""
+    taken). A ballot (SPEC §12) draws while bookings are still open, after now when its draw
+    time is new (``new`` or ``draw_changed``). Returns {field: message}, empty when all hold."""
     errors: dict[str, str] = {}
+    if mode not in set(SlotMode):
+        errors["mode"] = _("请选择预约方式")
+    elif mode == SlotMode.ballot:
+        if draw_at is None:
+            errors["draw_at"] = _("抽签的场次请填写抽签时间")
+        elif draw_at > (closes_at or starts_at):
+            errors["draw_at"] = _("抽签时间须早于预约截止时间")
+        elif (new or draw_changed) and draw_at <= clock.now():
+            errors["draw_at"] = _("抽签时间已过")
     first_day, last_day = campaign.starts_on, campaign.ends_on
     start_day = clock.local(starts_at).date()
     if not first_day <= start_day <= last_day:
@@ -264,7 +275,8 @@ def slot_rule_errors(campaign: Campaign, starts_at: datetime, ends_at: datetime,
 
 
 def plan_slots(event: Event, day: date, start_times: list[time], duration_minutes: int,
-               capacity: int, max_party: int, closes_hours: int | None = None) -> list[Slot]:
+               capacity: int, max_party: int, closes_hours: int | None = None,
+               mode: str = SlotMode.first_come, draw_at: datetime | None = None) -> list[Slot]:
     """New slots of an event on one (Beijing) day, checked; RuleError, and none made, if one
     fails."""
     if event.status == EventStatus.cancelled:
@@ -277,12 +289,15 @@ def plan_slots(event: Event, day: date, start_times: list[time], duration_minute
         starts_at = clock.china_datetime(day, start.hour, start.minute).astimezone(UTC)
         ends_at = starts_at + timedelta(minutes=duration_minutes or 0)
         closes_at = starts_at - timedelta(hours=closes_hours) if closes_hours is not None else None
-        found = slot_rule_errors(event.campaign, starts_at, ends_at, capacity, max_party, closes_at)
+        found = slot_rule_errors(event.campaign, starts_at, ends_at, capacity, max_party, closes_at,
+                                 mode=mode, draw_at=draw_at)
         for field, message in found.items():
             errors.setdefault(field, message)
+        ballot = mode == SlotMode.ballot
         slots.append(Slot(event_id=event.id, starts_at=starts_at, ends_at=ends_at,
                           capacity=capacity, max_party=max_party, booking_closes_at=closes_at,
-                          status=SlotStatus.open, **slot_copies(event)))
+                          status=SlotStatus.open, mode=mode, draw_at=draw_at if ballot else None,
+                          **slot_copies(event)))
     if not errors:
         taken = set(db.session.execute(
             db.select(Slot.starts_at).where(Slot.event_id == event.id,
@@ -298,32 +313,45 @@ def plan_slots(event: Event, day: date, start_times: list[time], duration_minute
 
 
 def add_slots(event: Event, day: date, start_times: list[time], duration_minutes: int,
-              capacity: int, max_party: int, closes_hours: int | None = None) -> list[Slot]:
+              capacity: int, max_party: int, closes_hours: int | None = None,
+              mode: str = SlotMode.first_come, draw_at: datetime | None = None) -> list[Slot]:
     """Store several slots at once, all or none: planned (and so checked) again inside the write
-    transaction, where no other writer adds a clashing slot meanwhile."""
-    plan_slots(event, day, start_times, duration_minutes, capacity, max_party, closes_hours)
+    transaction, where no other writer adds a clashing slot meanwhile. A ballot's slots all draw
+    at ``draw_at``."""
+    plan_slots(event, day, start_times, duration_minutes, capacity, max_party, closes_hours,
+               mode, draw_at)
     event_id = event.id
 
     def work() -> list[Slot]:
         slots = plan_slots(db.session.get(Event, event_id), day, start_times, duration_minutes,
-                           capacity, max_party, closes_hours)
+                           capacity, max_party, closes_hours, mode, draw_at)
         db.session.add_all(slots)
         db.session.flush()
         for slot in slots:
+            drawn = (f", ballot drawn {clock.local(slot.draw_at):%Y-%m-%d %H:%M}"
+                     if slot.is_ballot else "")
             audit.record("slot.create", slot, reason=(
                 f"{clock.local(slot.starts_at):%Y-%m-%d %H:%M}–{clock.local(slot.ends_at):%H:%M}, "
-                f"capacity {slot.capacity}"))
+                f"capacity {slot.capacity}{drawn}"))
         return slots
 
     return write_transaction(work)
 
 
 def slot_change_errors(slot: Slot, capacity: int, max_party: int,
-                       closes_hours: int | None) -> dict[str, str]:
-    """The rules for changing a slot's size and booking limit (its time stays)."""
+                       closes_hours: int | None, draw_at: datetime | None = None) -> dict[str, str]:
+    """The rules for changing a slot's size, booking limit and (a ballot not drawn yet) its draw
+    time (its time and mode stay: citizens booked or entered them)."""
     closes_at = slot.starts_at - timedelta(hours=closes_hours) if closes_hours is not None else None
-    return slot_rule_errors(slot.event.campaign, slot.starts_at, slot.ends_at, capacity, max_party,
-                            closes_at, seats_taken=slot.seats_taken, new=False)
+    if slot.drawn_at is not None or draw_at is None:
+        draw_at = slot.draw_at
+    changed = slot.drawn_at is None and draw_at != slot.draw_at
+    errors = slot_rule_errors(slot.event.campaign, slot.starts_at, slot.ends_at, capacity,
+                              max_party, closes_at, seats_taken=slot.seats_taken, new=False,
+                              mode=slot.mode, draw_at=draw_at, draw_changed=changed)
+    if slot.drawn_at is not None:
+        errors.pop("draw_at", None)  # drawn: the close may now fall before it, nothing is lost
+    return errors
 
 
 # ---- what the lab pages read (one query a list) ------------------------------------------------

@@ -15,7 +15,7 @@ from openday.core.forms import put_on_form
 from openday.events import service
 from openday.events.blueprint import bp
 from openday.events.forms import EventForm, SlotsForm, district_choices
-from openday.events.models import Event, EventStatus, SlotStatus
+from openday.events.models import Event, EventStatus, SlotMode, SlotStatus
 from openday.extensions import db
 
 
@@ -56,7 +56,7 @@ def lab_dashboard():
 EVENT_FIELDS = {"status": None}
 SLOTS_FIELDS = {"starts_at": "day", "ends_at": "duration", "closes_at": "closes_hours",
                 "capacity": "capacity", "max_party": "max_party", "start_times": "start_times",
-                "status": None}
+                "mode": "mode", "draw_at": "draw_at", "status": None}
 
 
 def event_data(form: EventForm) -> dict:
@@ -161,9 +161,12 @@ def add_slots(event_id: int):
             slots_form.start_times.errors = [_("请按 09:30, 14:00 的格式填写开始时间")]
         else:
             try:
+                draw_at = slots_form.draw_at.data
                 added = service.add_slots(event, slots_form.day.data, times,
                                           slots_form.duration.data, slots_form.capacity.data,
-                                          slots_form.max_party.data, slots_form.closes_hours.data)
+                                          slots_form.max_party.data, slots_form.closes_hours.data,
+                                          slots_form.mode.data or SlotMode.first_come,
+                                          clock.from_local(draw_at) if draw_at else None)
             except Busy:
                 raise
             except RuleError as exc:

@@ -20,6 +20,9 @@ What counts (the campaign reports these figures, so the rules are spelled out on
   *ended* only: a slot still to come has had no chance to be attended. None when no slot has
   ended yet (pages say 未开始) or nobody had booked the ended ones. Who counts as checked in is
   :func:`checked_in_column`, the one place that says so.
+- ``entries`` (ballot entries, SPEC §12: those waiting for their draw and those a draw ordered)
+  and ``winners`` (entries a draw confirmed), summed over every slot of the campaign.
+- ``ratings`` (visitors' ratings, SPEC §13) and ``rating``, their mean (None without any).
 - ``labs`` and ``events`` are distinct counts: a lab offering a tour and a lecture is one lab in
   the totals but counts once under each kind, and an event with slots on two days counts on each
   day. So group sums equal the totals for the additive figures (slots … visits), while ``labs``
@@ -54,7 +57,7 @@ T = TypeVar("T")
 
 
 FIGURES = ("labs", "events", "slots", "capacity", "bookings", "people", "waitlisted",
-           "checked_in", "walk_ins", "visits")
+           "checked_in", "walk_ins", "visits", "entries", "winners", "ratings")
 # The figures a chart or a map can show, the reader choosing one for all of them at once.
 MEASURES = ("visits", "people", "bookings", "checked_in")
 DEFAULT_MEASURE = "visits"
@@ -65,6 +68,8 @@ FIGURE_LABELS = {
     "capacity": N_("可预约名额"), "bookings": N_("预约单数"), "people": N_("预约人数"),
     "waitlisted": N_("候补单数"), "checked_in": N_("签到人数"), "walk_ins": N_("现场来访人数"),
     "visits": N_("参与人次"), "attendance_rate": N_("到场率"),
+    "entries": N_("抽签报名数"), "winners": N_("抽签中签数"), "ratings": N_("评价数"),
+    "rating": N_("平均评分"),
 }
 # What each measure means, said where it is first shown.
 MEASURE_HINTS = {
@@ -81,7 +86,7 @@ def checked_in_column() -> sa.ColumnElement:
     (to count arrivals another way, change this function)."""
     return Slot.checked_in_people
 ADDITIVE = ("slots", "capacity", "bookings", "people", "waitlisted", "checked_in", "walk_ins",
-            "visits")
+            "visits", "entries", "winners", "ratings")
 
 
 def _invalid(field_name: str, message: str) -> RuleError:
@@ -119,6 +124,10 @@ class Figures:
     ended_slots: int = 0        # slots whose end has passed (what attendance is measured on)
     ended_people: int = 0       # people booked on them
     ended_checked_in: int = 0   # people of theirs checked in
+    entries: int = 0
+    winners: int = 0
+    ratings: int = 0
+    rating_points: int = 0  # the ratings' sum: their mean is ``rating``
 
     @property
     def visits(self) -> int:
@@ -138,11 +147,17 @@ class Figures:
     def value(self, measure: str) -> int:
         return getattr(self, measure)
 
+    @property
+    def rating(self) -> float | None:
+        return round(self.rating_points / self.ratings, 2) if self.ratings else None
+
     def as_dict(self) -> dict:
         """The published figures (what the API answers): the ended-slot counts behind the rate
-        stay inside."""
-        data = {k: v for k, v in asdict(self).items() if not k.startswith("ended_")}
-        return {**data, "visits": self.visits, "attendance_rate": self.attendance_rate}
+        and the ratings' sum behind their mean stay inside."""
+        data = {k: v for k, v in asdict(self).items()
+                if not k.startswith("ended_") and k != "rating_points"}
+        return {**data, "visits": self.visits, "attendance_rate": self.attendance_rate,
+                "rating": self.rating}
 
 
 @dataclass
@@ -241,11 +256,15 @@ def _aggregates() -> list:
         .label("ended_people"),
         sa.func.coalesce(sa.func.sum(sa.case((ended, checked_in), else_=0)), 0)
         .label("ended_checked_in"),
+        sa.func.coalesce(sa.func.sum(Slot.entered_count + Slot.draw_entries), 0).label("entries"),
+        sa.func.coalesce(sa.func.sum(Slot.draw_winners), 0).label("winners"),
+        sa.func.coalesce(sa.func.sum(Slot.rating_count), 0).label("ratings"),
+        sa.func.coalesce(sa.func.sum(Slot.rating_sum), 0).label("rating_points"),
     ]
 
 
 _FIELDS = tuple(f for f in FIGURES if f != "visits") + ("ended_slots", "ended_people",
-                                                        "ended_checked_in")
+                                                        "ended_checked_in", "rating_points")
 _SHOWN = tuple(f for f in FIGURES if f != "visits")  # a group with none of these is left out
 
 
@@ -402,7 +421,8 @@ def province_choices(scope: Scope) -> list[tuple[str, str]]:
 # The columns of a grouped report, as the CSV and the API give them, with the CSV's headings.
 # In the order of the screen's tables, which the CSV and the xlsx keep.
 SCREEN_ORDER = ("visits", "labs", "events", "slots", "capacity", "bookings", "people",
-                "waitlisted", "checked_in", "walk_ins", "attendance_rate")
+                "waitlisted", "checked_in", "walk_ins", "attendance_rate", "entries", "winners",
+                "ratings", "rating")
 COLUMN_LABELS = {"key": N_("代码"), "name": N_("名称"),
                  **{name: FIGURE_LABELS[name] for name in SCREEN_ORDER}}
 GROUP_COLUMNS = tuple(COLUMN_LABELS)

@@ -73,6 +73,11 @@ class _Writer:
                 else:
                     sheet.write_number(row, col + offset, rate,
                                        self.percent_bold if bold else self.percent)
+            elif name == "rating":  # a mean of 1–5 stars, blank without any rating
+                if figures.rating is None:
+                    sheet.write_string(row, col + offset, "—")
+                else:
+                    sheet.write_number(row, col + offset, figures.rating)
             else:
                 sheet.write_number(row, col + offset, figures.value(name),
                                    self.number_bold if bold else self.number)

@@ -10,7 +10,7 @@ from openday import clock
 from openday.events.models import EventStatus
 
 ITEM_KEYS = {"id", "event_id", "title", "kind", "lab", "city", "venue", "starts_at", "ends_at",
-             "capacity", "seats_left", "distance_km", "status"}
+             "capacity", "seats_left", "distance_km", "status", "mode"}
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
 
 

@@ -52,7 +52,7 @@ def test_spec_section_6_fields_are_required(document):
     schemas = document["components"]["schemas"]
     assert set(schemas["Slot"]["required"]) == {"id", "event_id", "title", "kind", "lab", "city", "venue",
                                                  "starts_at", "ends_at", "capacity", "seats_left",
-                                                 "distance_km", "status"}
+                                                 "distance_km", "status", "mode"}
     assert set(schemas["BookingCreated"]["required"]) == {"code", "status", "party_size",
                                                           "waitlist_position", "manage_token"}
     assert {"code", "status", "party_size", "waitlist_position", "slot_id", "checked_in_at"} <= \

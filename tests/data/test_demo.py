@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from openday import clock
 from openday.accounts.models import NATIONAL, User
+from openday.bookings import ballot
 from openday.bookings.commands import check_invariants
 from openday.demo import (DEMO_CITIES, DEMO_PASSWORD, credit_check_character, credit_code,
                           is_valid_credit_code, organisation_code)
@@ -78,8 +79,24 @@ def test_demo_labs_cover_30_cities_with_events_of_every_kind(runner, db):
         Event.campaign_id == current.id, Event.status == "published")).scalars())
     assert kinds == {k.value for k in EventKind}
     slots = db.session.execute(sa.select(Slot).where(Slot.campaign_id == current.id)).scalars().all()
-    assert slots and all(10 <= s.capacity <= 60 and s.starts_at > clock.now() for s in slots)
+    assert slots and all(10 <= s.capacity <= 60 for s in slots)
+    # Future slots, but for yesterday's visit in 长沙 that its visitors rated (SPEC §13).
+    visited = [s for s in slots if s.starts_at <= clock.now()]
+    assert [(s.city_adcode, s.rating_count > 0) for s in visited] == [("430100", True)]
     assert all(s.listed for s in slots)
+
+
+def test_demo_has_ballots_ahead_and_drawn_in_changsha(runner, db, client):
+    runner.invoke(args=["openday", "demo"])
+    ballots = db.session.execute(sa.select(Slot).where(Slot.mode == "ballot")
+                                 .order_by(Slot.draw_at)).scalars().all()
+    assert {s.city_adcode for s in ballots} == {"430100"}
+    drawn, ahead = ballots
+    assert drawn.drawn_at is not None and drawn.draw_entries > drawn.draw_winners > 0
+    assert ahead.drawn_at is None and ahead.draw_at > clock.now() and ahead.entered_count > 0
+    published = client.get(f"/api/v1/slots/{drawn.id}").get_json()["draw"]
+    assert len(published["order"]) == drawn.draw_entries and len(published["seed"]) == 64
+    assert ballot.verify_draw(drawn.id).ok
 
 
 def test_demo_bookings_keep_every_invariant(runner, db):

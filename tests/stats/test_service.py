@@ -110,7 +110,7 @@ def test_a_cancelled_slot_offers_nothing_and_its_bookings_count_nowhere(db, worl
 
 def test_draft_events_are_not_taking_part(db, world):
     assert service.report(group_by=None, province="420000").totals.as_dict() == {
-        **{f: 0 for f in service.FIGURES}, "attendance_rate": None}
+        **{f: 0 for f in service.FIGURES}, "attendance_rate": None, "rating": None}
 
 
 def test_an_earlier_campaign_by_year(db, world):
@@ -176,7 +176,7 @@ def test_a_city_scope_sees_only_its_city(db, world):
 
 def test_no_scope_sees_nothing(db, world):
     nothing = service.report(group_by="province", scope=Scope.NOTHING)
-    assert nothing.totals.as_dict() == {**{f: 0 for f in service.FIGURES}, "attendance_rate": None}
+    assert nothing.totals.as_dict() == {**{f: 0 for f in service.FIGURES}, "attendance_rate": None, "rating": None}
     assert nothing.groups == []
     assert service.pending_labs(Scope.NOTHING) == 0
     assert service.province_choices(Scope.NOTHING) == []

@@ -12,9 +12,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from openday import clock
-from openday.bookings import service, staff
+from openday.bookings import ballot, service, staff
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
+from openday.feedback import service as feedback
+from openday.feedback.models import Feedback
 from tests.phones import next_phone
 
 # A phone booked in the world: it must never show on a totals page, CSV or API answer.
@@ -85,8 +87,9 @@ def build_world(db, campaign, create_campaign, create_lab, create_event, create_
 
     s = world.slots
     s["tour1"] = create_slot(event=e_tour, capacity=10, starts_at=at(2, 10))
-    # 01:30 in Beijing is 17:30 UTC the day before: it must count on the Beijing day.
-    s["tour_night"] = create_slot(event=e_tour, capacity=8, starts_at=at(3, 1, 30))
+    # 01:30 in Beijing is 17:30 UTC the day before: it must count on the Beijing day. By ballot.
+    s["tour_night"] = create_slot(event=e_tour, capacity=8, starts_at=at(3, 1, 30), mode="ballot",
+                                  draw_at=clock.now() + timedelta(hours=1))
     s["lecture"] = create_slot(event=e_lecture, capacity=20, starts_at=at(3, 14))
     s["testing"] = create_slot(event=e_testing, capacity=6, starts_at=at(2, 9), max_party=4)
     s["quiz"] = create_slot(event=e_quiz, capacity=12, starts_at=at(4, 10))
@@ -102,7 +105,12 @@ def build_world(db, campaign, create_campaign, create_lab, create_event, create_
     ledger.check_in(b1)
     ledger.check_in(b3)
 
-    ledger.book(s["tour_night"], 2)
+    entry = ledger.book(s["tour_night"], 2)
+    gone = ledger.book(s["tour_night"], 1)
+    ledger.cancel(gone)                    # an entry withdrawn before the draw is not in it
+    assert ballot.draw_slot(s["tour_night"].id, clock.now() + timedelta(hours=2))
+    db.session.refresh(entry)
+    assert entry.status == "confirmed"     # the one entry drawn fits
     ledger.walk_ins(s["tour_night"], 3)
 
     b6 = ledger.book(s["lecture"], 4)
@@ -128,6 +136,15 @@ def build_world(db, campaign, create_campaign, create_lab, create_event, create_
     b15 = ledger.book(s["old"], 3)
     ledger.check_in(b15)
     ledger.walk_ins(s["old"], 7)
+
+    # Visitors rate their visits once these have started (the clock moved for it, then back).
+    real_now = clock.now
+    clock.now = lambda: at(4, 12)
+    try:
+        for booking, rating in ((b1, 4), (b6, 5), (b12, 2)):
+            feedback.leave_feedback(booking, rating, "很有收获")
+    finally:
+        clock.now = real_now
 
     world.walk_ins = dict(ledger.walk_ins_recorded)
     db.session.expire_all()
@@ -161,6 +178,8 @@ def figures_from_tables(db, world: World, campaign=None, province: str | None = 
     ended_people = sum(b.party_size for b in confirmed if b.slot_id in ended)
     ended_checked_in = sum(b.party_size for b in bookings
                            if b.slot_id in ended and b.checked_in_at is not None)
+    ratings = db.session.execute(
+        sa.select(Feedback.rating).where(Feedback.slot_id.in_(list(chosen) or [0]))).scalars().all()
     return {
         "labs": len({event.lab_id for _slot, event in listed}),
         "events": len({event.id for _slot, event in listed}),
@@ -173,4 +192,10 @@ def figures_from_tables(db, world: World, campaign=None, province: str | None = 
         "walk_ins": walk_ins,
         "visits": checked_in + walk_ins,
         "attendance_rate": round(ended_checked_in / ended_people, 4) if ended_people else None,
+        "entries": sum(1 for b in bookings if b.status == BookingStatus.entered
+                       or b.draw_rank is not None),
+        "winners": sum(1 for b in bookings if b.draw_rank is not None
+                       and b.status == BookingStatus.confirmed),
+        "ratings": len(ratings),
+        "rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
     }
