@@ -21,6 +21,12 @@ lab_reviewed = _signals.signal("lab-reviewed")
 # outbox writes on hearing it commits (or rolls back) with the change.
 # Sender: a new confirmed Booking; ``slot``: its Slot, locked.
 booking_confirmed = _signals.signal("booking-confirmed")
+# Sender: a new ballot entry (Booking, status entered); ``slot``: its Slot, locked.
+booking_entered = _signals.signal("booking-entered")
+# Sender: an entry the draw just decided (confirmed or waitlisted), inside the draw's transaction.
+ballot_drawn = _signals.signal("ballot-drawn")
+# Sender: a checked-in Booking invited to rate its visit, inside the invitation's transaction.
+feedback_invited = _signals.signal("feedback-invited")
 # Sender: the Slot; ``bookings``: the waitlisted bookings just confirmed.
 bookings_promoted = _signals.signal("bookings-promoted")
 # Sender: the Slot; ``bookings``: its bookings just cancelled by ``by`` (lab or event).
@@ -45,6 +51,9 @@ def connect_signals() -> None:
     bookings_cancelled.connect(_bookings_cancelled)
     personal_data_purged.connect(_personal_data_purged)
     slot_rescheduled.connect(_slot_rescheduled)
+    booking_entered.connect(_booking_entered)
+    ballot_drawn.connect(_ballot_drawn)
+    feedback_invited.connect(_feedback_invited)
 
 
 def _lab_reviewed(lab, action: str, reason: str | None = None) -> None:
@@ -76,3 +85,18 @@ def _slot_rescheduled(slot, booking_ids) -> None:
     # The messages service reads the slot's active bookings itself, in the same transaction.
     from openday.messages import service
     service.slot_changed(slot, slot.previous_starts_at)
+
+
+def _booking_entered(booking, slot) -> None:
+    from openday.messages import service
+    service.entry_received(booking, slot)
+
+
+def _ballot_drawn(booking) -> None:
+    from openday.messages import service
+    service.ballot_drawn(booking)
+
+
+def _feedback_invited(booking) -> None:
+    from openday.messages import service
+    service.feedback_invited(booking)

@@ -46,6 +46,10 @@ PERIODIC_JOBS: tuple[Job, ...] = (
     Job("deliver-messages", "openday.messages.jobs:deliver"),  # retries, held and stale rows
     Job("queue-reminders", "openday.messages.jobs:reminders", {"minute": "*/5"}),
     Job("purge-personal-data", "openday.messages.jobs:purge", {"hour": "19", "minute": "7"}),
+    Job("ballot-draws", "openday.bookings.ballot:draw_due_ballots"),  # every minute
+    # 10:05 in Beijing (the schedule is UTC): the day after the visit, in waking hours.
+    Job("feedback-invitations", "openday.feedback.service:send_feedback_invitations",
+        {"hour": "2", "minute": "5"}),
 )
 
 # The delivery task's name, the same in the app (which enqueues) and the worker (which runs).

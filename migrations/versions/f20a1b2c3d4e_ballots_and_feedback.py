@@ -2,18 +2,16 @@
 draw rank; feedback (SPEC §13): feedback, feedback_invitation, and the slot's rating counters
 
 Revision ID: f20a1b2c3d4e
-Revises: d1e2f3a4b5c6
+Revises: c17a1b2c3d4e
 Create Date: 2026-12-01 12:00:00
 """
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
 
 from openday.extensions import UTCDateTime
 
 revision = "f20a1b2c3d4e"
-down_revision = "d1e2f3a4b5c6"
+down_revision = "c17a1b2c3d4e"
 branch_labels = None
 depends_on = None
 
@@ -21,42 +19,8 @@ ACTIVE_PHONE = "status != 'cancelled'"
 SLOT_COUNTERS = ("entered_count", "draw_entries", "draw_winners", "rating_count", "rating_sum")
 
 
-@contextmanager
-def referenced_tables_rebuilt():
-    """SQLite adds a constraint by copying the table, dropping it and renaming the copy.
-    Dropping ``slot`` or ``booking`` deletes rows other tables refer to, which foreign keys
-    refuse even when deferred; the pragma that turns them off works only between transactions,
-    so the migration's transaction is committed around it, and the keys checked before they go
-    back on. PostgreSQL alters in place. (The same as migration b16a1c2d3e4f's: a migration
-    keeps its own copy, whatever later code says.)"""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    bind.exec_driver_sql("BEGIN")
-    yield
-    broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if broken:
-        raise RuntimeError(f"foreign keys broken by the rebuild: {broken[:5]}")
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-    bind.exec_driver_sql("BEGIN")
-
-
-def _active_phone_index(create: bool) -> None:
-    # Dropped and made again around the batch: a table SQLite copies must not lose its WHERE.
-    if create:
-        op.create_index("uq_booking_active_phone", "booking", ["slot_id", "phone"], unique=True,
-                        sqlite_where=sa.text(ACTIVE_PHONE), postgresql_where=sa.text(ACTIVE_PHONE))
-    else:
-        op.drop_index("uq_booking_active_phone", table_name="booking")
-
-
 def upgrade():
-    with referenced_tables_rebuilt():
-        _upgrade_slot_and_booking()
+    _upgrade_slot_and_booking()
     _create_feedback_tables()
 
 
@@ -124,8 +88,7 @@ def downgrade():
     op.drop_index(op.f("ix_feedback_slot_id"), table_name="feedback")
     op.drop_index(op.f("ix_feedback_lab_id"), table_name="feedback")
     op.drop_table("feedback")
-    with referenced_tables_rebuilt():
-        _downgrade_slot_and_booking()
+    _downgrade_slot_and_booking()
 
 
 def _downgrade_slot_and_booking():

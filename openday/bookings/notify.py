@@ -1,15 +1,15 @@
-"""What citizens must be told about their ballot entries, in one place (SPEC §11, §12).
+"""What citizens are told about their ballot entries (SPEC §11, §12).
 
-The messages outbox and its worker are built apart; until they are connected here, telling is a
-no-op that the draw already calls at the right moment: inside the draw's transaction, once per
-entrant, after the entrant's outcome is set (``booking.status`` confirmed: won; waitlisted: in
-line at ``waitlist_position``). A message written here is therefore written exactly when the
-draw commits, and never when it rolls back.
+The draw calls :func:`tell_drawn` inside its transaction, once per entrant, after the entrant's
+outcome is set (``booking.status`` confirmed: won; waitlisted: in line). The messages outbox
+hears it through a signal (bookings sit below messages), so its row commits with the draw.
 """
 from __future__ import annotations
 
 from openday.bookings.models import Booking
+from openday.signals import ballot_drawn
 
 
 def tell_drawn(booking: Booking) -> None:
     """The draw has decided ``booking``: won (confirmed) or waitlisted in drawn order."""
+    ballot_drawn.send(booking)

@@ -49,7 +49,7 @@ from openday.core.phone import SEPARATORS, normalise_phone
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
-from openday.signals import booking_confirmed, bookings_cancelled, bookings_promoted
+from openday.signals import booking_confirmed, booking_entered, bookings_cancelled, bookings_promoted
 
 __all__ = [
     "AlreadyBooked", "BadIdempotencyKey", "BookingClosed", "BookingRequest",
@@ -446,6 +446,8 @@ def _book_in_transaction(slot_id: int, req: BookingRequest, key: _Idempotency | 
     db.session.flush()  # the unique indexes speak here (see book())
     if status == BookingStatus.confirmed:
         booking_confirmed.send(booking, slot=slot)  # its message, in this transaction
+    elif status == BookingStatus.entered:
+        booking_entered.send(booking, slot=slot)
     if status == BookingStatus.waitlisted:
         # Under the slot's lock nobody else joins this line, and ids only grow: last in it.
         booking.known_position = slot.waitlisted_count

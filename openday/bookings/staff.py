@@ -27,6 +27,7 @@ from openday.bookings.models import Booking, BookingStatus, CancelledBy
 from openday.core.db import lock_rows, write_transaction
 from openday.core.errors import RuleError
 from openday.core.i18n import _
+from openday.core.phone import display_phone, mask_phone
 from openday.events import service as events
 from openday.events.models import Event, EventStatus, Slot, SlotStatus
 from openday.extensions import db

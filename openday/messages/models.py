@@ -38,6 +38,10 @@ class MessageKind(StrEnum):
     lab_approved = "lab_approved"
     lab_rejected = "lab_rejected"
     password_reset = "password_reset"
+    entered = "entered"                   # a ballot entry received
+    drawn_won = "drawn_won"               # the draw confirmed it
+    drawn_waitlisted = "drawn_waitlisted" # the draw put it in line
+    feedback_invite = "feedback_invite"   # the day after a checked-in visit
 
 
 class Message(db.Model):

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openday import clock
 from openday.bookings.models import Booking, BookingStatus, CancelledBy
-from openday.bookings.service import manage_url, public_url
+from openday.bookings.service import manage_url, public_url, waitlist_position
 from openday.core.db import write_transaction
 from openday.core.errors import RuleError
 from openday.core.i18n import _, locale_code
@@ -106,6 +106,29 @@ def bookings_promoted(slot: Slot, bookings: Iterable[Booking]) -> None:
     for booking in bookings:
         _to_booking(MessageKind.promoted, booking, texts.WAITLIST_PROMOTED, title,
                     slot.starts_at, urgent=urgent)
+
+
+def entry_received(booking: Booking, slot: Slot) -> None:
+    """A ballot entry (SPEC §12): what and when, when the draw is, the code."""
+    _to_booking(MessageKind.entered, booking, texts.ENTERED, _title(slot), slot.starts_at,
+                draw=texts.when(booking.locale, slot.draw_at))
+
+
+def ballot_drawn(booking: Booking) -> None:
+    """The draw decided ``booking``: confirmed (won) or waitlisted in drawn order."""
+    slot = db.session.get(Slot, booking.slot_id)
+    if booking.status == BookingStatus.confirmed:
+        _to_booking(MessageKind.drawn_won, booking, texts.DRAWN_WON, _title(slot), slot.starts_at)
+    elif booking.status == BookingStatus.waitlisted:
+        _to_booking(MessageKind.drawn_waitlisted, booking, texts.DRAWN_WAITLISTED, _title(slot),
+                    slot.starts_at, n=waitlist_position(booking) or 0)
+
+
+def feedback_invited(booking: Booking) -> None:
+    """The day after a checked-in visit: its manage page has the rating form."""
+    slot = db.session.get(Slot, booking.slot_id)
+    _to_booking(MessageKind.feedback_invite, booking, texts.FEEDBACK_INVITE, _title(slot),
+                slot.starts_at)
 
 
 def bookings_cancelled(slot: Slot, bookings: Iterable[Booking], by: str) -> None:
