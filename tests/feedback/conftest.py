@@ -10,12 +10,15 @@ from openday import clock
 
 @pytest.fixture
 def visited(book):
-    """visited(slot, **booking) → a booking on ``slot`` checked in by its lab."""
+    """visited(slot, **booking) → a booking on ``slot`` checked in by its lab as it started
+    (check-in opens on the slot's day; the clock goes back to what it was)."""
     from openday.bookings import staff
 
     def make(slot, **kw):
         booking = book(slot, **kw)
-        assert staff.check_in(slot.lab_id, booking.code).outcome == "checked_in"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(clock, "now", lambda: slot.starts_at)
+            assert staff.check_in(slot.lab_id, booking.code).outcome == "checked_in"
         return booking
     return make
 

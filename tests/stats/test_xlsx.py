@@ -54,7 +54,8 @@ def test_totals_equal_the_api(client, db, world, national, ended):
         assert figures[name] == api["totals"][name], name
     assert figures["attendance_rate"] == pytest.approx(api["totals"]["attendance_rate"])
     # A rate is a number shown as a percentage.
-    rate_cell = sheet.cell(row=HEADER_ROWS + 1 + len(rows), column=2 + len(service.SCREEN_ORDER))
+    rate_cell = sheet.cell(row=HEADER_ROWS + 1 + len(rows),
+                           column=3 + service.SCREEN_ORDER.index("attendance_rate"))
     assert rate_cell.number_format == "0.0%"
     for group, api_group in zip(groups, api["groups"]):
         assert dict(zip(service.SCREEN_ORDER, group[2:]))["visits"] == api_group["visits"]
@@ -67,7 +68,7 @@ def test_kinds_by_name_and_the_other_sheets(client, db, world, national):
     assert [row[0] for row in kinds] == ["实地参观", "科普讲座", "便民检测", "知识问答"]
     assert "tour" not in str(kinds)
     # Before any slot ends the rate reads 未开始, not 0 %.
-    assert kinds[0][-1] == "未开始"
+    assert kinds[0][1 + service.SCREEN_ORDER.index("attendance_rate")] == "未开始"
     _labels, labs = _table(book["按机构"])
     assert {row[0] for row in labs} == {"长沙检测所", "株洲检测所", "上海检测所"}
     _labels, cities = _table(book["城市排行"])
