@@ -251,6 +251,41 @@ def scale_point(database: Database, workers: int, seconds: int) -> dict:
             "generate_seconds": database.generate_seconds}
 
 
+# (workers, threads, worker class): the default first.
+SERVER_SHAPES = ((2, 4, "gthread"), (4, 2, "gthread"), (3, 4, "gthread"), (2, 8, "gthread"),
+                 (4, 1, "sync"), (6, 1, "sync"))
+
+
+def compare_servers(database: Database, seconds: int) -> list[dict]:
+    """The mix under each gunicorn shape, each beside its own floor (the bare app served the
+    same way), twice; ``--servers``."""
+    env, _described = mix_env(database.url, [], database.backend)
+    out = []
+    for workers, threads, worker_class in SERVER_SHAPES:
+        shape = {"OPENDAY_THREADS": str(threads), "OPENDAY_WORKER_CLASS": worker_class}
+        log(f"{database.backend}: {workers} × {threads} {worker_class}")
+        with Server("tests.bench.bare_app:app", workers, shape) as bare, \
+                Server("wsgi:app", workers, {"OPENDAY_DATABASE_URL": database.url, **shape}) as app:
+            for _ in range(50):
+                bare.get("/")
+            check_search(app, HTML_PATH)
+            run_mix(app, env, MIX_WARM_SECONDS)
+            floors, mixes = [], []
+            for _ in range(2):
+                floors.append(wrk(bare.base + "/", seconds, SEARCH_CONNECTIONS).requests_per_s)
+                mixes.append(run_mix(app, env, seconds))
+        floor = max(floors)
+        best = best_of(mixes, floor)
+        out.append({"workers": workers, "threads": threads, "worker_class": worker_class,
+                    "floor_runs": floors, "mix_rps": best["rps"], "mix_runs": best["runs_rps"],
+                    "mix_ratio": best["ratio"], "mix_p50_ms": best["p50_ms"], "mix_p99_ms": best["p99_ms"],
+                    "failed": best["failed_total"]})
+        print(f"  {workers} × {threads} {worker_class:<8} floor {floor:>7.0f} (runs {floors})  mix "
+              f"{best['rps']:>6.0f} req/s (runs {best['runs_rps']}) = {best['ratio']:.3f}  p50 "
+              f"{best['p50_ms']} ms  p99 {best['p99_ms']} ms  failed {best['failed_total']}", flush=True)
+    return out
+
+
 def bench_backend(database: Database, workers: int, seconds: int) -> dict:
     result: dict = {"backend": database.backend, "workers": workers, "generate": database.generate_output,
                     "generate_seconds": database.generate_seconds,
@@ -411,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default=None,
                         help="labs for the scale curve, comma-separated (default 4000,40000,100000; "
                              "--quick none; '' for none)")
+    parser.add_argument("--servers", action="store_true",
+                        help="only compare gunicorn shapes (workers × threads, class) under the mix")
     parser.add_argument("--fresh", action="store_true", help="regenerate the cached data (SQLite file, PostgreSQL database)")
     args = parser.parse_args(argv)
     labs = args.labs or (2000 if args.quick else 40000)
@@ -433,6 +470,15 @@ def main(argv: list[str] | None = None) -> int:
             return contextlib.nullcontext(sqlite_database(size, fresh=args.fresh))
         return postgres_database(size, fresh=args.fresh)
 
+    if args.servers:
+        servers = {}
+        for backend, _workers in backends:
+            with database_for(backend, labs) as database:
+                servers[backend] = compare_servers(database, seconds)
+        out = ROOT / "test-artifacts" / "bench-servers.json"
+        out.write_text(json.dumps({"labs": labs, "seconds": seconds, "servers": servers}, indent=2))
+        print(f"\nfigures saved to {out.relative_to(ROOT)}")
+        return 0
     scale: dict[str, dict] = {}
     for backend, workers in backends:
         with database_for(backend, labs) as database:
