@@ -455,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
                              "SQLite; --quick none; '' for none)")
     parser.add_argument("--scale-postgresql", default=None,
                         help="labs for PostgreSQL's scale curve (default 4000,40000, or --scale when given)")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only the scale curve's points (to test-artifacts/bench-scale.json)")
     parser.add_argument("--servers", action="store_true",
                         help="only compare gunicorn shapes (workers × threads, class) under the mix")
     parser.add_argument("--fresh", action="store_true", help="regenerate the cached data (SQLite file, PostgreSQL database)")
@@ -492,16 +494,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nfigures saved to {out.relative_to(ROOT)}")
         return 0
     scale: dict[str, dict] = {}
-    for backend, workers in backends:
+    if args.scale_only:
+        out = ROOT / "test-artifacts" / "bench-scale.json"
+    for backend, workers in backends if not args.scale_only else ():
         with database_for(backend, labs) as database:
             results.append(bench_backend(database, workers, seconds))
         report(results[-1])
         save(scale)
     for backend, workers in backends:
-        main_result = next(r for r in results if r["backend"] == backend)
+        main_result = next((r for r in results if r["backend"] == backend), None)
         curve = scale[backend] = {}
         for size in sizes[backend]:
-            if size == labs:
+            if size == labs and main_result is not None:
                 s = main_result["search"]
                 curve[str(size)] = {"floor_rps": s["floor_rps"], "api_ratio": s["api_ratio"],
                                     "api_p99_ms": s["api_p99_ms"], "html_ratio": s["html_ratio"],
