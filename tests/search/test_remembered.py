@@ -140,3 +140,28 @@ def test_available_only_drops_a_slot_that_filled(client, world, book, moved):
     book(world.furong, 2)
     moved.now += 2.1
     assert world.furong.id not in _ids(client, path)
+
+
+@pytest.mark.parametrize("app_config", [{SEARCH_CACHE: 60}])
+def test_a_full_store_forgets_its_oldest_quarter_not_everything(app, moved):
+    """Bounded (so a burst of distinct searches cannot grow a worker), and when full it keeps
+    the newer three quarters: forgetting all at once made a full store a cold one."""
+    calls = []
+
+    def compute(n: int) -> int:
+        calls.append(n)
+        return n * 2
+
+    with app.app_context():
+        for n in range(8):
+            assert cache.remembered(SEARCH_CACHE, compute, n, per_locale=False, max_entries=8) == n * 2
+        cache.remembered(SEARCH_CACHE, compute, 8, per_locale=False, max_entries=8)  # full: 0, 1 go
+        calls.clear()
+        for n in range(2, 9):
+            assert cache.remembered(SEARCH_CACHE, compute, n, per_locale=False, max_entries=8) == n * 2
+        assert calls == []  # still remembered
+        assert cache.remembered(SEARCH_CACHE, compute, 0, per_locale=False, max_entries=8) == 0
+        assert calls == [0]
+        moved.now += 61  # and everything expires after its seconds
+        cache.remembered(SEARCH_CACHE, compute, 5, per_locale=False, max_entries=8)
+        assert calls == [0, 5]
