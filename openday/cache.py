@@ -24,6 +24,7 @@ MAX_ENTRIES = 512
 
 _stores: dict[str, dict[tuple, tuple[float, object]]] = {}
 _lock = threading.Lock()
+_clock = time.monotonic  # the seconds an answer is remembered for (tests move it)
 
 
 def seconds_for(setting: str) -> int:
@@ -32,7 +33,8 @@ def seconds_for(setting: str) -> int:
     return int(current_app.config.get(setting) or 0)
 
 
-def remembered(setting: str, compute: Callable[..., T], *args, per_locale: bool = True) -> T:
+def remembered(setting: str, compute: Callable[..., T], *args, per_locale: bool = True,
+               max_entries: int = MAX_ENTRIES) -> T:
     """``compute(*args)``, remembered for ``seconds_for(setting)`` in this process:
     ``remembered(setting, compute, *args)``.
 
@@ -44,7 +46,7 @@ def remembered(setting: str, compute: Callable[..., T], *args, per_locale: bool 
         return compute(*args)
     locale = locale_code() if per_locale and has_request_context() else ""
     key = (current_app.config.get("OPENDAY_DATABASE_URL"), locale, compute.__qualname__, args)
-    now = time.monotonic()
+    now = _clock()
     with _lock:
         store = _stores.setdefault(setting, {})
         hit = store.get(key)
@@ -52,9 +54,13 @@ def remembered(setting: str, compute: Callable[..., T], *args, per_locale: bool 
         return hit[1]  # type: ignore[return-value]
     value = compute(*args)
     with _lock:
-        if len(store) >= MAX_ENTRIES:
-            for stale in [k for k, (until, _v) in store.items() if until <= now] or list(store):
-                del store[stale]
+        if len(store) >= max_entries:
+            # The expired ones, or else the oldest quarter (a dict keeps insertion order): under
+            # a campaign's thousands of distinct searches, forgetting everything at once made a
+            # full store a cold one.
+            stale = [k for k, (until, _v) in store.items() if until <= now]
+            for old in stale or list(store)[:max(1, max_entries // 4)]:
+                del store[old]
         store[key] = (now + seconds, value)
     return value
 

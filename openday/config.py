@@ -31,6 +31,7 @@ TESTING_DEFAULTS = {
     "OPENDAY_SEARCH_CACHE_SECONDS": 0,
     # A test app's messages queue in memory unless the test names a store the worker shares.
     "OPENDAY_QUEUE_URL": "memory://",
+    "OPENDAY_SEARCH_LIST_SECONDS": 0,
 }
 
 
@@ -94,6 +95,10 @@ def from_env(instance_path: str) -> dict:
         # campaign's totals a minute, a search list two seconds (its seats change under it).
         "OPENDAY_STATS_CACHE_SECONDS": _int("OPENDAY_STATS_CACHE_SECONDS", 60),
         "OPENDAY_SEARCH_CACHE_SECONDS": _int("OPENDAY_SEARCH_CACHE_SECONDS", 2),
+        # Which slots a search finds, in what order, and how many: remembered longer, since they
+        # change only when slots are added (a cancelled, closed or started one is dropped when
+        # the page is read, with the seats, which are never older than the two seconds above).
+        "OPENDAY_SEARCH_LIST_SECONDS": _int("OPENDAY_SEARCH_LIST_SECONDS", 30),
         # Failed logins, three ways. Per account and address tight: one address guessing one
         # account's password. Per address generous: a carrier-grade NAT puts a whole district's
         # staff behind one address. Per account a high ceiling across addresses, against guessing

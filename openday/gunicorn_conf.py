@@ -9,7 +9,9 @@ import os
 bind = os.environ.get("OPENDAY_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("OPENDAY_WORKERS", "2"))
 threads = int(os.environ.get("OPENDAY_THREADS", "4"))
-worker_class = "gthread"
+# gthread (threads share a worker's caches and connection pool); OPENDAY_WORKER_CLASS=sync for
+# one request at a time per process. `make bench`'s comparison is in the README (Performance).
+worker_class = os.environ.get("OPENDAY_WORKER_CLASS", "gthread")
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

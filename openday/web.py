@@ -9,7 +9,7 @@ import threading
 import time
 from datetime import datetime
 from functools import lru_cache
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote_plus, unquote_to_bytes
 
 import flask
 from flask import Flask, current_app, g, get_template_attribute, render_template, request
@@ -140,15 +140,28 @@ def _remembered_macro(template: str, macro: str, args: tuple, _locale: str, _roo
     return get_template_attribute(template, macro)(*args)
 
 
+# Rendered in the page's address's place: url_for leaves it as it is, so the remembered header
+# is the same for every page and the address goes in afterwards, quoted as url_for quotes it.
+_HERE = "openday-chrome-here"
+
+
 def chrome(part: str) -> Markup:
     """The page's header or footer (``templates/_chrome.html``, macro ``part``). For a reader not
     signed in they depend only on the language and the page's address (the language links lead
-    back to it), so they are remembered; a signed-in user's (their menu, a logout form with its
-    CSRF token) are rendered for each page."""
+    back to it), so they are rendered once per language, with a marker where the address goes,
+    and the address is put in for each page: remembered per address, a campaign's thousands of
+    distinct search and slot URLs pushed every other fragment out of the LRU. A signed-in user's
+    (their menu, a logout form with its CSRF token) are rendered for each page."""
     here = request.full_path if request.method == "GET" else request.path
     if current_user.is_authenticated:
         return get_template_attribute("_chrome.html", part)(current_user._get_current_object(), here)
-    return remembered_macro("_chrome.html", part, None, here)
+    html = remembered_macro("_chrome.html", part, None, _HERE)
+    if _HERE not in html:
+        return html
+    return Markup(str(html).replace(_HERE, str(escape(quote_plus(here, safe=_URL_SAFE)))))
+
+
+_URL_SAFE = "!$'()*,/:;?@"  # what werkzeug's url_for leaves unquoted in a query value
 
 
 def wants_json() -> bool:

@@ -149,6 +149,12 @@ class Event(db.Model):
         return f"<Event {self.id} {self.kind}>"
 
 
+def takes_entries(mode: str, drawn_at: datetime | None, draw_at: datetime | None,
+                  now: datetime) -> bool:
+    """The rule of ``Slot.takes_entries`` on plain values (the pages that read slots as columns)."""
+    return mode == SlotMode.ballot and drawn_at is None and draw_at is not None and now < draw_at
+
+
 class Slot(db.Model):
     """One dated occurrence of an Event.
 
@@ -239,7 +245,7 @@ class Slot(db.Model):
 
     def takes_entries(self, now: datetime) -> bool:
         """Whether a booking now is a ballot entry (the draw is ahead and has not run)."""
-        return self.is_ballot and self.drawn_at is None and now < self.draw_at
+        return takes_entries(self.mode, self.drawn_at, self.draw_at, now)
 
     @property
     def public_status(self) -> str:

@@ -407,21 +407,66 @@ def _nearest(events, point: tuple[float, float], radius: float, wanted: int):
 
 
 SEARCH_CACHE = "OPENDAY_SEARCH_CACHE_SECONDS"
+SEARCH_LIST_CACHE = "OPENDAY_SEARCH_LIST_SECONDS"
+# Distinct searches a process remembers the found slots of: a campaign's ~300 cities, each with
+# kinds, keywords and pages. A few hundred bytes each (ids, not listings).
+LIST_ENTRIES = 4096
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Which slots a search found, nearest or soonest first, for one page: ids (and distances),
+    the total, the places it resolved. No seats: those are read when the page is."""
+
+    total: int
+    ids: tuple[int, ...]
+    distances: tuple[float | None, ...]
+    city: Any
+    district: Any
+    province: Any
+    point: tuple[float, float] | None
+    radius_km: float | None
 
 
 def search(query: SearchQuery) -> SearchResult:
     """Slots matching ``query``, one page of them, with the total. SearchError for an unknown or
     ambiguous city or a point that cannot be had.
 
-    The same query is answered from memory for ``OPENDAY_SEARCH_CACHE_SECONDS`` (default 2; see
-    ``openday.cache``): when a city's slots open, its first page is asked for thousands of times
-    a minute. So a list's "seats left" may be that many seconds old; the slot's own page and the
-    booking itself always read the database.
+    Two memories answer a campaign's readers (``openday.cache``, per process):
+
+    - which slots the query finds, in order, and how many (``OPENDAY_SEARCH_LIST_SECONDS``,
+      default 30): they change only when slots are added, and every other change is caught
+      when the page is read (below);
+    - the page as shown, seats and all (``OPENDAY_SEARCH_CACHE_SECONDS``, default 2): when a
+      city's slots open its first page is asked for thousands of times a minute.
+
+    Reading the page (``_page``) loads the listings of the found ids that are still listed and
+    not started, with their seats, by primary key. So a list's "seats left" are at most
+    ``OPENDAY_SEARCH_CACHE_SECONDS`` old, a cancelled, unpublished or started slot leaves the
+    list as soon, and only a new slot and the total may take ``OPENDAY_SEARCH_LIST_SECONDS`` (and
+    the 2 s of a page read just before they ended) to show. The slot's own page and the booking itself always read the database.
     """
-    return cache.remembered(SEARCH_CACHE, _search, query, per_locale=False)
+    return cache.remembered(SEARCH_CACHE, _page, query, per_locale=False)
 
 
-def _search(query: SearchQuery) -> SearchResult:
+def _page(query: SearchQuery) -> SearchResult:
+    found = cache.remembered(SEARCH_LIST_CACHE, _find, query, per_locale=False,
+                             max_entries=LIST_ENTRIES)
+    result = SearchResult(hits=[], total=found.total, page=query.page, per_page=query.per_page,
+                          city=found.city, district=found.district, province=found.province,
+                          point=found.point,
+                          radius_km=found.radius_km, query=query)
+    if found.ids:
+        conditions = [Slot.id.in_(found.ids), Slot.listed == sa.true(), Slot.starts_at > clock.now()]
+        if query.available:
+            conditions.append(Slot.seats_taken < Slot.capacity)
+        by_id = {listing.id: listing for listing in _listings(conditions)}
+        result.hits = [Hit(by_id[slot_id], distance)
+                       for slot_id, distance in zip(found.ids, found.distances) if slot_id in by_id]
+    return result
+
+
+def _find(query: SearchQuery) -> _Found:
     province, city, district = _places(query)
     point: tuple[float, float] | None = None
     radius = query.radius_km
@@ -439,17 +484,21 @@ def _search(query: SearchQuery) -> SearchResult:
     conditions, joined = _filters(query, city, district, clock.now(), joined=point is not None,
                                   province=province)
     offset = (query.page - 1) * query.per_page
-    result = SearchResult(hits=[], total=0, page=query.page, per_page=query.per_page, city=city,
-                          district=district, province=province, point=point, radius_km=radius,
-                          query=query)
+
+    def found(total: int, ids=(), distances=()) -> _Found:
+        return _Found(total, tuple(ids), tuple(distances) or (None,) * len(ids), city, district,
+                      province, point, radius)
+
     if point is None:
-        result.total = db.session.execute(
+        total = db.session.execute(
             _from(sa.select(sa.func.count()).select_from(Slot), joined)
             .where(*conditions)).scalar_one()
-        if offset < result.total:
-            result.hits = [Hit(listing) for listing in _listings(
-                conditions, (Slot.starts_at, Slot.id), offset, query.per_page)]
-        return result
+        if offset >= total:
+            return found(total)
+        ids = db.session.execute(
+            _from(sa.select(Slot.id).select_from(Slot), joined).where(*conditions)
+            .order_by(Slot.starts_at, Slot.id).offset(offset or None).limit(query.per_page)).scalars()
+        return found(total, list(ids))
 
     # Bounding box on the indexed venue coordinates first (one row per event, not per slot),
     # then distances in Python, then only the slots of the events that reach this page.
@@ -458,9 +507,9 @@ def _search(query: SearchQuery) -> SearchResult:
     events = db.session.execute(
         _from(sa.select(Event.id, Event.lat, Event.lon, sa.func.count(Slot.id)).select_from(Slot), True)
         .where(*conditions).group_by(Event.id, Event.lat, Event.lon)).all()
-    result.total, distances = _nearest(events, point, radius, offset + query.per_page)
-    if not distances or offset >= result.total:
-        return result
+    total, distances = _nearest(events, point, radius, offset + query.per_page)
+    if not distances or offset >= total:
+        return found(total)
     # starts_at only breaks ties here: compared raw, without converting every value
     raw_start = sa.type_coerce(Slot.starts_at, sa.types.NullType())
     slots = db.session.execute(
@@ -468,11 +517,8 @@ def _search(query: SearchQuery) -> SearchResult:
         .where(*conditions, Slot.event_id.in_(list(distances)))).all()
     page = sorted((distances[event_id], start, slot_id) for slot_id, start, event_id in slots)
     page = page[offset:offset + query.per_page]
-    by_id = {listing.id: listing for listing in _listings(
-        [Slot.id.in_([slot_id for _d, _s, slot_id in page])])} if page else {}
-    result.hits = [Hit(by_id[slot_id], round(distance, 2))
-                   for distance, _start, slot_id in page if slot_id in by_id]
-    return result
+    return found(total, [slot_id for _d, _s, slot_id in page],
+                 [round(distance, 2) for distance, _s, _id in page])
 
 
 # ---- presenting ----------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ def book_url(slot) -> str:
         return f"/slots/{slot.id}/book"
 
 
-def amap_url(event: Event) -> str | None:
+def amap_url(event) -> str | None:
     """A link out to Amap for the venue (GCJ-02 coordinates, as the gazetteer keeps them)."""
     if event.lat is None or event.lon is None:
         return None
@@ -201,11 +201,11 @@ def amap_url(event: Event) -> str | None:
 @bp.route("/events/<int:event_id>")
 def show(event_id: int):
     viewer_lab = current_user.lab_id if current_user.is_authenticated else None
-    event = service.public_event(event_id, viewer_lab)
-    if event is None:
-        abort(404)
     now = clock.now()
-    slots = [slot for slot in event.slots if slot.ends_at > now]
+    found = service.public_event(event_id, viewer_lab, ending_after=now)
+    if found is None:
+        abort(404)
+    event, slots = found
     return render_template("events/show.html", event=event, slots=slots, now=now,
                            book_url=book_url, map_url=amap_url(event),
                            audience=service.audience_codes(event),

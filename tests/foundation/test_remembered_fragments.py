@@ -51,3 +51,21 @@ def test_the_search_form_shows_each_querys_values(client, db):
 def test_the_search_form_escapes_what_it_echoes(client, db):
     html = client.get('/search?q="><script>alert(1)</script>').get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
+
+
+def test_the_remembered_header_is_what_rendering_it_for_the_page_gives(app, db):
+    """The anonymous header is rendered once with a marker for the address and the address put
+    in after: byte for byte what rendering it for that address gives, quoting and escaping
+    included."""
+    from flask import get_template_attribute, request
+
+    from openday.web import chrome
+
+    paths = ["/search?city=长沙&kind=tour&q=a+b%26c", "/privacy", "/search?q=\"><'x'&page=2",
+             "/events/7?lang=en", "/search?city=%E9%95%BF&q=50%25!$()*,;:@"]
+    for path in paths:
+        with app.test_request_context(path):
+            for part in ("site_header", "site_footer"):
+                expected = get_template_attribute("_chrome.html", part)(None, request.full_path)
+                assert chrome(part) == expected
+                assert chrome(part) == expected  # and again, from memory
