@@ -403,6 +403,8 @@ class PageEvent:
     venue_type: str
     venue_name: str
     venue_address: str
+    city_adcode: str
+    district_adcode: str | None
     lat: float | None
     lon: float | None
     audience: str

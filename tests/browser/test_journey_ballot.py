@@ -66,10 +66,10 @@ def test_ballot_draw_then_feedback_on_a_phone(live_server, make_page, shot, chec
 
     # The winner comes and is checked in; after the visit's start the page asks for a rating.
     code = db.session.query(Booking.code).filter(Booking.manage_token == won_token).scalar()
+    later = starts_at + timedelta(minutes=40)
+    monkeypatch.setattr(clock, "now", lambda: later)  # check-in opens on the slot's day
     assert staff.check_in(lab_id, code).outcome == "checked_in"
     db.session.commit()
-    later = starts_at + timedelta(minutes=40)
-    monkeypatch.setattr(clock, "now", lambda: later)
     won.reload()
     form = won.locator("#feedback")
     form.get_by_label("★★★★ 4").check()

@@ -22,9 +22,9 @@ HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
 WORDS = {
     "zh_Hans": {"about": "约 3 公里", "city": "长沙市", "phone_error": "以 + 开头的国际号码",
                 "mine": "我的预约记录", "cancelled": "您已取消此预约"},
-    "zh_Hant": {"about": "約 3 公里", "city": "长沙市", "phone_error": "以 + 開頭的國際號碼",
+    "zh_Hant": {"about": "約 3 公里", "city": "長沙市", "phone_error": "以 + 開頭的國際號碼",
                 "mine": "我的預約紀錄", "cancelled": "您已取消此預約"},
-    "en": {"about": "about 3 km", "city": "长沙市", "phone_error": "international form",
+    "en": {"about": "about 3 km", "city": "Changsha", "phone_error": "international form",
            "mine": "My bookings", "cancelled": "You have cancelled this booking"},
 }
 TOKEN_URL = re.compile(r"/bookings/[A-Za-z0-9_\-]{40,}$")

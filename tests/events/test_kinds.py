@@ -46,7 +46,7 @@ def test_remembered_times_follow_the_readers_language(app):
     shown = {}
     for lang in ("zh_Hans", "en", "zh_Hans"):
         with app.test_request_context(f"/?lang={lang}"):
-            shown.setdefault(lang, set()).add(local_time(moment, "short"))
+            shown.setdefault(lang, set()).add(local_time(moment, "medium"))
     assert all(len(values) == 1 for values in shown.values())
     assert shown["zh_Hans"] != shown["en"]
     assert all("9:30" in next(iter(values)) for values in shown.values())
