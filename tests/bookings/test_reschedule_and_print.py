@@ -93,9 +93,12 @@ def test_the_reschedule_form_says_what_is_wrong(client, user, slot):
     assert page.status_code == 200 and "请按 09:30 的格式填写开始时间" in page.get_data(as_text=True)
 
 
-def test_duplicating_an_event_copies_its_open_slots_to_another_day(client, db, user, event, slot,
+def test_duplicating_an_event_copies_its_open_slots_to_another_day(client, db, user, event,
                                                                     create_slot, book):
-    second = create_slot(event=event, starts_at=slot.starts_at + timedelta(hours=3), capacity=9,
+    # Fixed times of day: two slots three hours apart must not straddle midnight.
+    first_day = clock.today() + timedelta(days=2)
+    slot = create_slot(event=event, starts_at=clock.china_datetime(first_day, 9), capacity=6)
+    second = create_slot(event=event, starts_at=clock.china_datetime(first_day, 12), capacity=9,
                          max_party=3)
     book(slot, 2)
     day = clock.local(slot.starts_at).date() + timedelta(days=5)
