@@ -72,6 +72,22 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def reanalyse(connection):
+    """Batch mode's copy of a SQLite table leaves its planner statistics behind (sqlite_stat1
+    loses the table's rows), and without them the planner walks the wrong index: a city search on
+    580,000 slots went from 2 ms to 38 ms after one migration. A database that was analysed
+    (``openday generate`` does) gets the tables that lost their statistics analysed again."""
+    if connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").first() is None:
+        return
+    analysed = {row[0] for row in connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+    tables = [row[0] for row in connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        if table not in analysed:
+            connection.exec_driver_sql(f'ANALYZE "{table}"')
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -118,6 +134,9 @@ def run_migrations_online():
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        if sqlite:
+            reanalyse(connection)
+            connection.commit()
 
 
 if context.is_offline_mode():
