@@ -25,7 +25,7 @@ from openday.core.db import Busy
 from openday.core.errors import RuleError
 from openday.core.forms import put_on_form
 from openday.core.phone import mask_phone
-from openday.events.models import Event, Slot, SlotMode, public_rule, takes_entries
+from openday.events.models import Event, Slot, SlotRules, public_rule
 from openday.events.service import PageLab
 from openday.events.search import venue
 from openday.extensions import db
@@ -56,7 +56,7 @@ class _PageEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class _PageSlot:
+class _PageSlot(SlotRules):
     """A slot as its booking page shows and checks it: plain values read live by one column
     query (the ORM's Slot, Event and Lab were a third of the page's cost)."""
 
@@ -74,21 +74,6 @@ class _PageSlot:
     draw_at: datetime | None
     drawn_at: datetime | None
     event: _PageEvent
-
-    @property
-    def is_ballot(self) -> bool:
-        return self.mode == SlotMode.ballot
-
-    def takes_entries(self, now: datetime) -> bool:
-        return takes_entries(self.mode, self.drawn_at, self.draw_at, now)
-
-    @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
-
-    @property
-    def closes_at(self) -> datetime:
-        return self.booking_closes_at or self.starts_at
 
     def is_public(self) -> bool:
         return public_rule(self.event.status, self.event.lab.status)

@@ -149,13 +149,31 @@ class Event(db.Model):
         return f"<Event {self.id} {self.kind}>"
 
 
-def takes_entries(mode: str, drawn_at: datetime | None, draw_at: datetime | None,
-                  now: datetime) -> bool:
-    """The rule of ``Slot.takes_entries`` on plain values (the pages that read slots as columns)."""
-    return mode == SlotMode.ballot and drawn_at is None and draw_at is not None and now < draw_at
+class SlotRules:
+    """What a slot's own values say about it, for the ORM's Slot and for the pages that read a
+    slot as plain columns (events.service.PageSlot, the booking page's): one rule each."""
+
+    # Reads capacity, seats_taken, starts_at, booking_closes_at, mode, draw_at and drawn_at.
+    __slots__ = ()
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.booking_closes_at or self.starts_at
+
+    @property
+    def is_ballot(self) -> bool:
+        return self.mode == SlotMode.ballot
+
+    def takes_entries(self, now: datetime) -> bool:
+        """Whether a booking now is a ballot entry (the draw is ahead and has not run)."""
+        return self.is_ballot and self.drawn_at is None and now < self.draw_at
 
 
-class Slot(db.Model):
+class Slot(SlotRules, db.Model):
     """One dated occurrence of an Event.
 
     Besides its own facts a slot keeps the counters the booking service maintains (seats taken,
@@ -230,22 +248,6 @@ class Slot(db.Model):
         sa.Index("ix_slot_campaign_lab", "campaign_id", "lab_id"),
         sa.Index("ix_slot_lab_start", "lab_id", "starts_at"),
     )
-
-    @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
-
-    @property
-    def closes_at(self) -> datetime:
-        return self.booking_closes_at or self.starts_at
-
-    @property
-    def is_ballot(self) -> bool:
-        return self.mode == SlotMode.ballot
-
-    def takes_entries(self, now: datetime) -> bool:
-        """Whether a booking now is a ballot entry (the draw is ahead and has not run)."""
-        return takes_entries(self.mode, self.drawn_at, self.draw_at, now)
 
     @property
     def public_status(self) -> str:

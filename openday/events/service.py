@@ -18,7 +18,7 @@ from openday.core.db import write_transaction
 from openday.core.errors import RuleError
 from openday.core.i18n import _
 from openday.events.models import (Campaign, Event, EventKind, EventStatus, Slot, SlotMode,
-                                   SlotStatus, listed_rule, public_rule, takes_entries)
+                                   SlotRules, SlotStatus, listed_rule, public_rule)
 from openday.extensions import db
 from openday.labs.models import Lab, LabStatus
 
@@ -420,7 +420,7 @@ class PageEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class PageSlot:
+class PageSlot(SlotRules):
     id: int
     starts_at: datetime
     ends_at: datetime
@@ -431,21 +431,6 @@ class PageSlot:
     mode: str
     draw_at: datetime | None
     drawn_at: datetime | None
-
-    @property
-    def is_ballot(self) -> bool:
-        return self.mode == SlotMode.ballot
-
-    def takes_entries(self, now: datetime) -> bool:
-        return takes_entries(self.mode, self.drawn_at, self.draw_at, now)
-
-    @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
-
-    @property
-    def closes_at(self) -> datetime:
-        return self.booking_closes_at or self.starts_at
 
 
 _PAGE_EVENT = tuple(getattr(Event, name) for name in PageEvent.__slots__ if name != "lab")
