@@ -24,7 +24,7 @@ from openday.bookings.models import Booking
 from openday.bookings.forms import (BookingSearchForm, CancelSlotForm, CheckinChangeForm, CheckinForm,
                                     WalkInForm)
 from openday.core.db import Busy
-from openday.core.errors import RuleError, json_error
+from openday.core.errors import RuleError, api_error, json_error
 from openday.core.forms import put_on_form
 from openday.events import service as events
 from openday.events.forms import DeleteForm, DuplicateEventForm, RescheduleForm, SlotForm
@@ -391,7 +391,7 @@ def checkin():
             raise  # a fault, answered 503 by the app
         except RuleError as exc:
             if wants_json():
-                return json_error(exc.code, exc.message, exc.status, exc.fields)
+                return api_error(exc)
             put_on_form(form, exc, default="arrived")
             booking = staff.find_lab_booking(lab_id, form.code.data)
             return render_checkin(form, booking=booking, outcome="ready", code=form.code.data)
@@ -431,7 +431,7 @@ def _change_checkin(change, done: str):
         raise  # a fault, answered 503 by the app
     except RuleError as exc:
         if wants_json():
-            return json_error(exc.code, exc.message, exc.status, exc.fields)
+            return api_error(exc)
         put_on_form(form, exc, default="code")
         booking = staff.find_lab_booking(lab_id, form.code.data)
         return render_checkin(CheckinForm(formdata=None), booking=booking, change_form=form,
@@ -468,7 +468,7 @@ def search_bookings():
     try:
         found = staff.search_bookings(current_user.lab_id, search.q.data)
     except RuleError as exc:
-        return json_error(exc.code, exc.message, exc.status, exc.fields)
+        return api_error(exc)
     response = jsonify({"items": [booking_json(b) for b in found]})
     response.headers["Cache-Control"] = "private, no-store"
     return response
